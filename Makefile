@@ -1,0 +1,32 @@
+# tlzoo developer commands. `make help` lists them.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help install test test-slow lint bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python  ## create .venv and install tlzoo with its dev extra (pinned torch from constraints.txt)
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+
+test:  ## the CI test suite (fast; excludes tests marked slow)
+	$(BIN)/python -m pytest -m "not slow" -q $(PYTEST_ARGS)
+
+test-slow:  ## the long learning checks only
+	$(BIN)/python -m pytest -m slow -q $(PYTEST_ARGS)
+
+lint:  ## ruff
+	$(BIN)/ruff check tlzoo tests benchmarks
+
+bench:  ## accuracy (3 seeds) and Lightning-vs-plain-loop throughput; writes bench_results/
+	$(BIN)/python benchmarks/bench_dann.py
+
+clean:  ## remove runs, checkpoints and caches
+	rm -rf runs bench_results .pytest_cache .ruff_cache

@@ -1,0 +1,176 @@
+"""The ``tlzoo`` command: ``tlzoo fit | validate | test | predict`` on LightningCLI.
+
+Models and data modules are chosen by short class name (``class_path: DANN``), because this module
+imports :mod:`tlzoo.methods` and :mod:`tlzoo.data` before parsing. ``data.num_classes`` and
+``data.input_shape`` are linked into the model. Several ``-c`` files compose, later ones win.
+
+Defaults added here: W&B logger (offline without credentials), a ``checkpoint`` callback
+(``--checkpoint.*``; monitors ``val/source_acc``, never target labels, and keeps ``last.ckpt``),
+a checkpoint on interruption, and the resolved config saved next to the checkpoints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
+
+import tlzoo.data  # noqa: F401  (registers the data modules' short names)
+import tlzoo.methods  # noqa: F401  (registers the methods' short names)
+from tlzoo.errors import TLZooError
+from tlzoo.loggers import TLZooWandbLogger
+
+
+def run_dir(trainer: Trainer) -> Path:
+    """The folder of this run: where its checkpoints and config live."""
+    for cb in trainer.callbacks:  # type: ignore[attr-defined]
+        if isinstance(cb, ModelCheckpoint) and cb.dirpath:
+            return Path(cb.dirpath).parent
+    logger = trainer.logger
+    if logger is not None and logger.version is not None:
+        return Path(logger.save_dir or trainer.default_root_dir) / str(logger.name) / str(logger.version)
+    return Path(trainer.default_root_dir)
+
+
+class SaveConfigWithRun(SaveConfigCallback):
+    """Writes the resolved config as ``config.yaml`` in the run folder and into the W&B run config."""
+
+    def save_config(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        if not trainer.is_global_zero:
+            return
+        folder = run_dir(trainer)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.parser.save(self.config, folder / "config.yaml", skip_none=False, overwrite=True,
+                         multifile=False)
+        if isinstance(trainer.logger, TLZooWandbLogger):
+            flat = self.parser.dump(self.config, skip_none=False, format="json")
+            import json
+
+            trainer.logger.experiment.config.update({"config": json.loads(flat)}, allow_val_change=True)
+
+
+class TLZooCLI(LightningCLI):
+    """LightningCLI with the tlzoo defaults (see the module docstring)."""
+
+    def __init__(self, args: list[str] | None = None, run: bool = True) -> None:
+        super().__init__(
+            model_class=None,
+            datamodule_class=None,
+            subclass_mode_model=True,
+            subclass_mode_data=True,
+            save_config_callback=SaveConfigWithRun,
+            save_config_kwargs={"save_to_log_dir": False, "overwrite": True},
+            trainer_defaults={
+                "logger": {"class_path": "tlzoo.loggers.TLZooWandbLogger"},
+                "default_root_dir": "runs",
+            },
+            seed_everything_default=0,
+            auto_configure_optimizers=False,
+            args=args,
+            run=run,
+            parser_kwargs={"default_env": False, "description": "tlzoo: transfer learning zoo"},
+        )
+
+    def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.set_defaults(
+            {
+                "checkpoint.monitor": "val/source_acc",
+                "checkpoint.mode": "max",
+                "checkpoint.save_last": True,
+                "checkpoint.filename": "best-{epoch}-{step}",
+                "checkpoint.auto_insert_metric_name": False,
+            }
+        )
+        parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
+        parser.link_arguments("data.input_shape", "model.init_args.input_shape", apply_on="instantiate")
+
+    def instantiate_classes(self) -> None:
+        # jsonargparse wraps errors raised by a data module's or model's __init__ in a ValueError
+        # listing Union subtypes; surface our own actionable error instead.
+        try:
+            super().instantiate_classes()
+        except ValueError as err:
+            cause: BaseException | None = err
+            while cause is not None and not isinstance(cause, TLZooError):
+                cause = cause.__cause__ or cause.__context__
+            if cause is None:
+                raise
+            raise cause from None
+
+    def instantiate_trainer(self, **kwargs: Any) -> Trainer:
+        trainer = super().instantiate_trainer(**kwargs)
+        callbacks = trainer.callbacks  # type: ignore[attr-defined]
+        if trainer.logger is not None and not any(isinstance(cb, LearningRateMonitor) for cb in callbacks):
+            callbacks.append(LearningRateMonitor(logging_interval="step"))
+        ckpt = next((cb for cb in callbacks if isinstance(cb, ModelCheckpoint)), None)
+        if ckpt is not None and not any(isinstance(cb, InterruptCheckpoint) for cb in callbacks):
+            callbacks.append(InterruptCheckpoint(ckpt))
+        return trainer
+
+    def after_fit(self) -> None:
+        trainer = self.trainer
+        if isinstance(trainer.logger, TLZooWandbLogger):
+            trainer.logger.report_location()
+        ckpt = trainer.checkpoint_callback
+        if ckpt is not None and trainer.is_global_zero:
+            best = ckpt.best_model_path or ckpt.last_model_path
+            if best:
+                config_args = " ".join(f"-c {c}" for c in _config_paths(self.config))
+                print(f"best checkpoint ({ckpt.monitor}={_fmt(ckpt.best_model_score)}): {best}\n"
+                      f"  evaluate it with: tlzoo test {config_args} --ckpt_path {best}", file=sys.stderr)
+
+
+def _fmt(value: Any) -> str:
+    try:
+        return f"{float(value):.4f}"
+    except (TypeError, ValueError):
+        return "n/a"
+
+
+def _config_paths(config: Any) -> list[str]:
+    paths = config.get("fit", {}).get("config") or []
+    return [str(p) for p in paths]
+
+
+class InterruptCheckpoint(Callback):
+    """Saves ``interrupted.ckpt`` next to the other checkpoints when training dies or is stopped
+    (Ctrl-C included), and says how to resume. Unlike Lightning's ``OnExceptionCheckpoint`` it
+    does not make later ``fit`` calls resume implicitly."""
+
+    def __init__(self, checkpoint: ModelCheckpoint) -> None:
+        self.checkpoint = checkpoint
+
+    def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
+        if trainer.state.fn != "fit" or self.checkpoint.dirpath is None:
+            return
+        path = os.path.join(self.checkpoint.dirpath, "interrupted.ckpt")
+        trainer.save_checkpoint(path)
+        print(f"training stopped ({type(exception).__name__}); state saved to {path}\n"
+              f"  resume with: tlzoo fit <same -c files> --ckpt_path {path}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "shallow":
+        from tlzoo.shallow.cli import main as shallow_main
+
+        code = shallow_main(args[1:])
+        if code:
+            raise SystemExit(code)
+        return
+    try:
+        TLZooCLI(args=argv)  # None: LightningCLI reads sys.argv itself
+    except TLZooError as err:
+        print(f"tlzoo: error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()
