@@ -1,0 +1,44 @@
+"""Helpers shared by the benchmark scripts: build a configured run from YAML without running it."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+QUIET = ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
+         "--trainer.enable_model_summary", "false"]
+
+
+def build(configs: list[str], overrides: list[str] | None = None, workdir: str | None = None) -> Any:
+    """A ``TLZooCLI`` with model, data module and trainer built from ``configs`` (not fitted)."""
+    from tlzoo.cli import TLZooCLI
+
+    args = ["fit"]
+    for c in configs:
+        args += ["-c", c]
+    args += QUIET + (overrides or [])
+    if workdir:
+        args += ["--trainer.default_root_dir", workdir]
+    with contextlib.redirect_stderr(io.StringIO()):
+        return TLZooCLI(args=args, run=False)
+
+
+def fit_and_test(configs: list[str], overrides: list[str], workdir: str) -> dict[str, float]:
+    """Fit, then test the checkpoint chosen by the configured monitor; return the test metrics."""
+    cli = build(configs, overrides, workdir)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        cli.trainer.fit(cli.model, cli.datamodule)
+        results = cli.trainer.test(cli.model, cli.datamodule, ckpt_path="best")[0]
+    return {k: float(v) for k, v in results.items()}
+
+
+def save(results: dict[str, Any], name: str) -> Path:
+    out = Path(os.environ.get("BENCH_DIR", "bench_results"))
+    out.mkdir(exist_ok=True)
+    path = out / f"{name}.json"
+    path.write_text(json.dumps(results, indent=2))
+    return path

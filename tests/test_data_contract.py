@@ -1,0 +1,65 @@
+"""The domain-adaptation data contract and the embedded digits data module."""
+
+from __future__ import annotations
+
+import torch
+
+from tlzoo.data.base import EpochSeededSampler
+from tlzoo.data.digits import SPLITS, EmbeddedDigits, load_uci_digits
+
+
+def test_uci_digits_are_resized_and_padded_like_mnist() -> None:
+    x, y = load_uci_digits()
+    assert x.shape == (1797, 1, 28, 28) and y.shape == (1797,)
+    assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+    assert float(x[:, :, :4].abs().sum()) == 0.0 and float(x[:, :, :, -4:].abs().sum()) == 0.0  # 4-px border
+
+
+def test_splits_sizes_and_train_batches_carry_no_target_labels() -> None:
+    dm = EmbeddedDigits(source="uci", batch_size=16)
+    assert dm.num_classes == 10 and dm.input_shape == (1, 28, 28)
+    dm.setup("fit")
+    assert dm.split_sizes() == {"source_train": 1437, "source_val": 360, "target_train": 3000, "target_test": 2000}
+    batch, _, _ = next(iter(dm.train_dataloader()))
+    x_s, y_s = batch["source"]
+    assert x_s.shape == (16, 1, 28, 28) and y_s.shape == (16,)
+    assert isinstance(batch["target"], torch.Tensor) and batch["target"].shape == (16, 1, 28, 28)
+    val = dm.val_dataloader()
+    assert len(val) == 2 and len(val[0].dataset) == 360 and len(val[1].dataset) == 2000
+
+
+def test_reverse_direction_and_disjoint_target_splits() -> None:
+    dm = EmbeddedDigits(source="mnist")
+    dm.setup()
+    assert dm.split_sizes() == {"source_train": SPLITS["mnist"]["source"][0], "source_val": 1000,
+                                "target_train": 1000, "target_test": 797}
+    adapt = {tuple(x.flatten().tolist()) for x in dm.target_train.images[:200]}
+    test = {tuple(x.flatten().tolist()) for x in dm.target_test.images}
+    assert not adapt & test
+
+
+def test_splits_do_not_depend_on_run_seed() -> None:
+    a, b = EmbeddedDigits(seed=0), EmbeddedDigits(seed=7)
+    a.setup()
+    b.setup()
+    assert torch.equal(a.target_test.labels, b.target_test.labels)
+    assert torch.equal(a.source_val.images, b.source_val.images)
+
+
+def test_epoch_seeded_sampler_is_reproducible_per_epoch() -> None:
+    s = EpochSeededSampler(range(50), seed=3)
+    first = list(s)
+    s.set_epoch(1)
+    second = list(s)
+    s.set_epoch(0)
+    assert list(s) == first and second != first and sorted(second) == list(range(50))
+
+
+def test_augmentation_changes_source_images_only() -> None:
+    dm = EmbeddedDigits(augment=True)
+    dm.setup()
+    torch.manual_seed(0)
+    x1, _ = dm.source_train[0]
+    x2, _ = dm.source_train[0]
+    assert not torch.equal(x1, x2)
+    assert torch.equal(dm.target_test[0][0], dm.target_test[0][0])

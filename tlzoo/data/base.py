@@ -1,0 +1,136 @@
+"""The domain-adaptation data contract.
+
+A :class:`DomainAdaptationDataModule` knows ``num_classes`` and ``input_shape`` when it is
+constructed (the CLI links both into the model) and serves:
+
+* ``train_dataloader``: one ``{"source": (x_s, y_s), "target": x_t}`` dict per step. Target
+  labels are removed by construction (:class:`Unlabeled`), so no method can train on them.
+  The shorter domain is cycled (``CombinedLoader`` mode ``max_size_cycle``).
+* ``val_dataloader`` / ``test_dataloader``: ``[source_val, target_test]`` of ``(x, y)``:
+  dataloader 0 is held-out *source* data (what selects checkpoints by default), dataloader 1 the
+  labelled target evaluation split (reported, never used for training).
+* ``predict_dataloader``: the target evaluation split.
+
+Shuffling uses :class:`EpochSeededSampler`, whose order depends only on ``(seed, epoch)``, so a run
+resumed from an epoch checkpoint sees exactly the batches it would have seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sized
+from typing import Any
+
+import torch
+from lightning.pytorch import LightningDataModule
+from lightning.pytorch.utilities import CombinedLoader
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+
+class Unlabeled(Dataset):
+    """Wraps an ``(x, y)`` dataset and returns ``x`` only."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[index][0]
+
+
+class EpochSeededSampler(Sampler[int]):
+    """Random permutation determined by ``(seed, epoch)``; Lightning calls ``set_epoch``."""
+
+    def __init__(self, data: Sized, seed: int = 0) -> None:
+        self.n = len(data)
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        return iter(torch.randperm(self.n, generator=g).tolist())
+
+
+class DomainAdaptationDataModule(LightningDataModule):
+    """Base class: subclasses set ``num_classes`` and ``input_shape`` in ``__init__`` and fill
+    ``source_train``, ``source_val``, ``target_train`` and ``target_test`` in :meth:`build`.
+
+    Args:
+        batch_size: examples per domain per step (a step sees ``2 * batch_size`` images).
+        num_workers: DataLoader worker processes.
+        seed: fixes the splits and the shuffling order.
+    """
+
+    num_classes: int
+    input_shape: tuple[int, ...]
+    #: Human-readable split description, logged with the run.
+    protocol: str = ""
+
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.seed = seed
+        self.source_train: Dataset | None = None
+        self.source_val: Dataset | None = None
+        self.target_train: Dataset | None = None
+        self.target_test: Dataset | None = None
+
+    # -- to implement -------------------------------------------------------------------------
+    def build(self) -> None:
+        """Load the data and set the four split attributes. Raise ``DataNotFoundError`` if absent."""
+        raise NotImplementedError
+
+    # -- contract -----------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if self.source_train is None:
+            self.build()
+
+    def _loader(self, dataset: Dataset, shuffle: bool, drop_last: bool = False) -> DataLoader:
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            sampler=EpochSeededSampler(dataset, self.seed) if shuffle else None,  # type: ignore[arg-type]
+            drop_last=drop_last and len(dataset) >= self.batch_size,  # type: ignore[arg-type]
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+            pin_memory=torch.cuda.is_available(),
+        )
+
+    def train_dataloader(self) -> CombinedLoader:
+        assert self.source_train is not None and self.target_train is not None
+        return CombinedLoader(
+            {
+                "source": self._loader(self.source_train, shuffle=True, drop_last=True),
+                "target": self._loader(Unlabeled(self.target_train), shuffle=True, drop_last=True),
+            },
+            mode="max_size_cycle",
+        )
+
+    def val_dataloader(self) -> list[DataLoader]:
+        assert self.source_val is not None and self.target_test is not None
+        return [self._loader(self.source_val, shuffle=False), self._loader(self.target_test, shuffle=False)]
+
+    def test_dataloader(self) -> list[DataLoader]:
+        return self.val_dataloader()
+
+    def predict_dataloader(self) -> DataLoader:
+        assert self.target_test is not None
+        return self._loader(self.target_test, shuffle=False)
+
+    def split_sizes(self) -> dict[str, int]:
+        """Sizes of the four splits (after :meth:`setup`)."""
+        return {
+            name: len(getattr(self, name))
+            for name in ("source_train", "source_val", "target_train", "target_test")
+            if getattr(self, name) is not None
+        }
