@@ -26,7 +26,8 @@ lint:  ## ruff
 	$(BIN)/ruff check tlzoo tests benchmarks
 
 bench:  ## accuracy (3 seeds) and Lightning-vs-plain-loop throughput; writes bench_results/
-	$(BIN)/python benchmarks/bench_dann.py
+	$(BIN)/python benchmarks/accuracy_digits.py --seeds 0 1 2
+	$(BIN)/python benchmarks/throughput_dann.py --steps 300
 
 clean:  ## remove runs, checkpoints and caches
 	rm -rf runs bench_results .pytest_cache .ruff_cache

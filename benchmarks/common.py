@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
+logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 QUIET = ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false",
          "--trainer.enable_model_summary", "false"]
 
@@ -17,7 +19,7 @@ def build(configs: list[str], overrides: list[str] | None = None, workdir: str |
     """A ``TLZooCLI`` with model, data module and trainer built from ``configs`` (not fitted)."""
     from tlzoo.cli import TLZooCLI
 
-    args = ["fit"]
+    args: list[str] = []
     for c in configs:
         args += ["-c", c]
     args += QUIET + (overrides or [])
@@ -32,8 +34,8 @@ def fit_and_test(configs: list[str], overrides: list[str], workdir: str) -> dict
     cli = build(configs, overrides, workdir)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         cli.trainer.fit(cli.model, cli.datamodule)
-        results = cli.trainer.test(cli.model, cli.datamodule, ckpt_path="best")[0]
-    return {k: float(v) for k, v in results.items()}
+        per_loader = cli.trainer.test(cli.model, cli.datamodule, ckpt_path="best")
+    return {k: float(v) for results in per_loader for k, v in results.items()}
 
 
 def save(results: dict[str, Any], name: str) -> Path:

@@ -22,7 +22,6 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import save  # noqa: E402
-
 from lightning.pytorch import Callback, Trainer, seed_everything  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
@@ -120,7 +119,7 @@ def main() -> None:
     args = p.parse_args()
     dtype = {"32-true": None, "16-mixed": torch.float16, "bf16-mixed": torch.bfloat16}[args.precision]
     if args.precision == "16-mixed":
-        sys.exit("use 32-true or bf16-mixed: the plain loop has no GradScaler, so fp16 would not be a like-for-like comparison")
+        sys.exit("use 32-true or bf16-mixed: the plain loop has no GradScaler, so fp16 would not compare like for like")
     seed_everything(0)
     template = DANN(num_classes=10, input_shape=(1, 28, 28), backbone=BackboneConfig(name="dann_digits"))
     batches = collate_batches(args.steps, args.batch_size, args.device)

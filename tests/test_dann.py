@@ -87,3 +87,29 @@ def test_one_training_step_reduces_loss_on_fixed_batch() -> None:
         model.training_step(batch, 0).backward()
         opt.step()
     assert F.cross_entropy(model(x_s), y_s).item() < before
+
+
+class _CtrlC(Callback):
+    def on_train_batch_end(self, trainer: Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
+        if trainer.global_step == 4:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_saves_interrupted_checkpoint_that_resumes(tmp_path: Path) -> None:
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    from tlzoo.cli import InterruptCheckpoint
+
+    ckpt = ModelCheckpoint(dirpath=tmp_path)
+    trainer = Trainer(max_epochs=1, limit_train_batches=8, limit_val_batches=1, logger=False, accelerator="cpu",
+                      enable_progress_bar=False, enable_model_summary=False,
+                      callbacks=[ckpt, InterruptCheckpoint(ckpt), _CtrlC()])
+    model = _model()
+    try:
+        trainer.fit(model, EmbeddedDigits(batch_size=16))
+    except SystemExit:
+        pass  # Lightning exits after a KeyboardInterrupt once callbacks have run
+    saved = tmp_path / "interrupted.ckpt"
+    assert saved.is_file()
+    state = torch.load(saved, map_location="cpu", weights_only=False)
+    assert int(state["state_dict"]["grl.num_steps"]) == state["global_step"] == 4

@@ -24,10 +24,37 @@ def data_args(config: Path, tmp: Path) -> list[str]:
         fixtures.write_office31(tmp / "office31", per_class=1, size=36)
         return ["--data.root", str(tmp / "office31"), "--data.batch_size", "2", "--data.num_workers", "0",
                 "--model.init_args.backbone.pretrained", "false"]
+    if name == "DomainFolders":
+        for domain, seed in (("source", 0), ("target", 1)):
+            fixtures.write_image_folder(tmp / domain, ["cat", "dog", "fox"], per_class=3, size=36, seed=seed)
+        return ["--data.source_root", str(tmp / "source"), "--data.target_root", str(tmp / "target"),
+                "--data.batch_size", "2", "--data.num_workers", "0", "--data.image_size", "64",
+                "--data.resize", "72", "--model.init_args.backbone.pretrained", "false"]
     if name == "SVHNToMNIST":
         fixtures.write_svhn_mat(tmp / "digits", "train", n=40)
         fixtures.write_mnist_idx(tmp / "digits", n_train=40, n_test=20)
         return ["--data.root", str(tmp / "digits"), "--data.batch_size", "8", "--data.num_workers", "0"]
+    if name == "USPSMNIST":
+        from tlzoo.data import fixtures_extra
+
+        fixtures_extra.write_usps_h5(tmp / "usps", n_train=40, n_test=20)
+        fixtures.write_mnist_idx(tmp / "mnist", n_train=40, n_test=20, gzipped=True)
+        return ["--data.usps_root", str(tmp / "usps"), "--data.mnist_root", str(tmp / "mnist"),
+                "--data.batch_size", "8", "--data.num_workers", "0"]
+    if name == "MNISTToMNISTM":
+        from tlzoo.data import fixtures_extra
+
+        fixtures.write_mnist_idx(tmp / "mnist", n_train=40, n_test=20)
+        fixtures_extra.write_mnist_m(tmp / "mnist_m", "train", n=30, zipped=False)
+        fixtures_extra.write_mnist_m(tmp / "mnist_m", "test", n=20, zipped=True)
+        return ["--data.mnist_root", str(tmp / "mnist"), "--data.mnistm_root", str(tmp / "mnist_m"),
+                "--data.batch_size", "8", "--data.num_workers", "0"]
+    if name == "FeaturePairs":
+        from tlzoo.data import fixtures_extra
+
+        src = fixtures_extra.write_feature_mat(tmp / "feats" / "src.mat", n=40, dim=32, seed=0)
+        tgt = fixtures_extra.write_feature_mat(tmp / "feats" / "tgt.mat", n=30, dim=32, shift=0.2, seed=1)
+        return ["--data.source", str(src), "--data.target", str(tgt), "--data.batch_size", "8"]
     raise AssertionError(f"no fixture for data module {name} used by {config.name}: add one to this test")
 
 
@@ -60,3 +87,14 @@ def test_default_wandb_logger_runs_offline_and_keeps_config(monkeypatch: pytest.
     assert len(run_dirs) == 1
     assert (run_dirs[0] / "config.yaml").is_file() and (run_dirs[0] / "checkpoints" / "last.ckpt").is_file()
     assert list(Path("runs/wandb").glob("offline-run-*"))
+
+
+def test_predict_writes_csv_from_checkpoint() -> None:
+    config = str(EXPERIMENTS / "dann_digits.yaml")
+    code, out = run_cli(["fit", "-c", config, *QUICK, "--trainer.logger", "false"])
+    assert code == 0, out
+    ckpt = next(Path("runs").rglob("last.ckpt"))
+    code, out = run_cli(["predict", "-c", config, *QUICK, "--trainer.logger", "false", "--ckpt_path", str(ckpt)])
+    assert code == 0, out
+    rows = (Path("runs") / "predictions" / "predictions.csv").read_text().splitlines()
+    assert rows[0] == "index,pred,confidence,label" and len(rows) == 1 + 2000

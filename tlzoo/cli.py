@@ -108,6 +108,10 @@ class TLZooCLI(LightningCLI):
         callbacks = trainer.callbacks  # type: ignore[attr-defined]
         if trainer.logger is not None and not any(isinstance(cb, LearningRateMonitor) for cb in callbacks):
             callbacks.append(LearningRateMonitor(logging_interval="step"))
+        if self.subcommand == "predict":
+            from tlzoo.prediction_writer import CSVPredictionWriter
+
+            callbacks.append(CSVPredictionWriter(str(Path(trainer.default_root_dir) / "predictions")))
         ckpt = next((cb for cb in callbacks if isinstance(cb, ModelCheckpoint)), None)
         if ckpt is not None and not any(isinstance(cb, InterruptCheckpoint) for cb in callbacks):
             callbacks.append(InterruptCheckpoint(ckpt))

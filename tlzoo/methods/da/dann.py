@@ -94,14 +94,13 @@ class DANN(DomainAdaptationMethod):
         feats = self.features(torch.cat([x_s, x_t]))
         f_s = feats[: len(x_s)]
         cls_loss = F.cross_entropy(self.classifier(f_s), y_s)
+        lam = self.grl.coeff
         d_logits = self.discriminator(self.grl(feats)).squeeze(1)
         dom_loss = domain_adversarial_loss(d_logits[: len(x_s)], d_logits[len(x_s):])
         loss = cls_loss + dom_loss
+        self.grl.step()  # here, not in a later hook, so a checkpoint taken after this batch counts it
         self.log_dict(
-            {"train/cls_loss": cls_loss, "train/domain_loss": dom_loss, "train/lambda": self.grl.coeff},
+            {"train/cls_loss": cls_loss, "train/domain_loss": dom_loss, "train/lambda": lam},
             prog_bar=True,
         )
         return loss
-
-    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        self.grl.step()

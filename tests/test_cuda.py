@@ -1,0 +1,38 @@
+"""CUDA paths: mixed precision (fp16 with gradient scaling, bf16) and cuDNN. Skipped without a GPU;
+run on a GPU machine with ``pytest tests/test_cuda.py``."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from lightning.pytorch import Trainer, seed_everything
+
+from tlzoo.data.digits import EmbeddedDigits
+from tlzoo.methods import DANN, SourceOnly
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize("precision", ["16-mixed", "bf16-mixed", "32-true"])
+@pytest.mark.parametrize("method", [DANN, SourceOnly])
+def test_training_on_gpu_is_finite_and_learns(method, precision: str) -> None:
+    seed_everything(0)
+    torch.backends.cudnn.benchmark = True
+    model = method(num_classes=10, input_shape=(1, 28, 28))
+    trainer = Trainer(accelerator="gpu", devices=1, precision=precision, max_epochs=2, logger=False,
+                      enable_progress_bar=False, enable_checkpointing=False, enable_model_summary=False)
+    trainer.fit(model, EmbeddedDigits(batch_size=64))
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    assert all(torch.isfinite(torch.tensor(v)) for v in metrics.values()), metrics
+    assert metrics["val/source_acc"] > 0.8, metrics
+    assert torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled
+
+
+def test_gradient_reversal_under_autocast() -> None:
+    from tlzoo.nn.grl import grad_reverse
+
+    x = torch.randn(16, 8, device="cuda", requires_grad=True)
+    with torch.autocast("cuda", dtype=torch.float16):
+        y = grad_reverse(torch.nn.functional.linear(x, torch.ones(4, 8, device="cuda")), 0.5)
+    y.float().sum().backward()
+    torch.testing.assert_close(x.grad, torch.full_like(x, -0.5 * 4))
