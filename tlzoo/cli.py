@@ -159,16 +159,26 @@ class InterruptCheckpoint(Callback):
               f"  resume with: tlzoo fit <same -c files> --ckpt_path {path}", file=sys.stderr)
 
 
+#: Subcommands beside LightningCLI's fit/validate/test/predict: name -> module with ``main(argv) -> int``.
+EXTRA_COMMANDS = {
+    "shallow": "tlzoo.shallow.cli",  # closed-form adaptation on feature files (no Trainer)
+    "analyze": "tlzoo.analysis.cli",  # t-SNE and proxy A-distance of a checkpoint's features
+}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "shallow":
-        from tlzoo.shallow.cli import main as shallow_main
+    if args and args[0] in EXTRA_COMMANDS:
+        import importlib
 
-        code = shallow_main(args[1:])
+        code = importlib.import_module(EXTRA_COMMANDS[args[0]]).main(args[1:])
         if code:
             raise SystemExit(code)
         return
+    if not args or args[0] in ("-h", "--help"):
+        print("tlzoo subcommands: fit, validate, test, predict (LightningCLI, below), "
+              "shallow (closed-form adaptation on feature files), analyze (t-SNE / A-distance of a checkpoint)\n")
     try:
         TLZooCLI(args=argv)  # None: LightningCLI reads sys.argv itself
     except TLZooError as err:
