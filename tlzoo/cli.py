@@ -20,6 +20,7 @@ from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 
+import tlzoo.callbacks  # noqa: F401  (registers the callbacks' short names)
 import tlzoo.data  # noqa: F401  (registers the data modules' short names)
 import tlzoo.methods  # noqa: F401  (registers the methods' short names)
 from tlzoo.errors import TLZooError
@@ -47,11 +48,16 @@ class SaveConfigWithRun(SaveConfigCallback):
         folder.mkdir(parents=True, exist_ok=True)
         self.parser.save(self.config, folder / "config.yaml", skip_none=False, overwrite=True,
                          multifile=False)
+        protocol = getattr(trainer.datamodule, "protocol", "")
+        if protocol:
+            (folder / "protocol.txt").write_text(protocol + "\n")
+            print(f"data protocol: {protocol}", file=sys.stderr)
         if isinstance(trainer.logger, TLZooWandbLogger):
-            flat = self.parser.dump(self.config, skip_none=False, format="json")
             import json
 
-            trainer.logger.experiment.config.update({"config": json.loads(flat)}, allow_val_change=True)
+            flat = json.loads(self.parser.dump(self.config, skip_none=False, format="json"))
+            trainer.logger.experiment.config.update({"config": flat, "data_protocol": protocol},
+                                                    allow_val_change=True)
 
 
 class TLZooCLI(LightningCLI):

@@ -3,7 +3,10 @@
 from tlzoo.data.base import DomainAdaptationDataModule, EpochSeededSampler, Unlabeled
 from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.data.folders import DomainFolders, Office31
+from tlzoo.data.feature_pairs import FeaturePairs
+from tlzoo.data.mnist_m import MNISTToMNISTM
 from tlzoo.data.svhn_mnist import SVHNToMNIST
+from tlzoo.data.usps_mnist import USPSMNIST
 
 __all__ = [
     "DomainAdaptationDataModule",
@@ -13,4 +16,7 @@ __all__ = [
     "Office31",
     "SVHNToMNIST",
     "Unlabeled",
+    "FeaturePairs",
+    "MNISTToMNISTM",
+    "USPSMNIST",
 ]

@@ -143,7 +143,7 @@ class DomainAdaptationMethod(LightningModule):
         return int(steps) if steps != float("inf") else 0
 
     # -- evaluation ---------------------------------------------------------------------------
-    def _eval_step(self, batch: Any, dataloader_idx: int, stage: str) -> None:
+    def _eval_step(self, batch: Any, dataloader_idx: int, stage: str) -> dict[str, torch.Tensor]:
         x, y = batch
         logits = self(x)
         split = SPLIT_NAMES[dataloader_idx]
@@ -154,12 +154,14 @@ class DomainAdaptationMethod(LightningModule):
             self.log(f"{stage}/target_entropy", prediction_entropy(logits).mean(), add_dataloader_idx=False)
         else:
             self.log(f"{stage}/source_loss", F.cross_entropy(logits, y), add_dataloader_idx=False)
+        return {"logits": logits.detach()}
 
-    def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
-        self._eval_step(batch, dataloader_idx, "val")
+    def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
+        """Logs accuracy; returns the logits for label-free validators (callbacks)."""
+        return self._eval_step(batch, dataloader_idx, "val")
 
-    def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
-        self._eval_step(batch, dataloader_idx, "test")
+    def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
+        return self._eval_step(batch, dataloader_idx, "test")
 
     def predict_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
         x, y = batch
