@@ -34,7 +34,9 @@ def fit_and_test(configs: list[str], overrides: list[str], workdir: str) -> dict
     cli = build(configs, overrides, workdir)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         cli.trainer.fit(cli.model, cli.datamodule)
-        per_loader = cli.trainer.test(cli.model, cli.datamodule, ckpt_path="best")
+        ckpt = cli.trainer.checkpoint_callback
+        chosen = (ckpt.best_model_path or ckpt.last_model_path) if ckpt is not None else None
+        per_loader = cli.trainer.test(cli.model, cli.datamodule, ckpt_path=chosen or None)
     return {k: float(v) for results in per_loader for k, v in results.items()}
 
 

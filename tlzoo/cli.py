@@ -132,7 +132,8 @@ class TLZooCLI(LightningCLI):
             best = ckpt.best_model_path or ckpt.last_model_path
             if best:
                 config_args = " ".join(f"-c {c}" for c in _config_paths(self.config))
-                print(f"best checkpoint ({ckpt.monitor}={_fmt(ckpt.best_model_score)}): {best}\n"
+                chosen = f"{ckpt.monitor}={_fmt(ckpt.best_model_score)}" if ckpt.monitor else "last epoch"
+                print(f"best checkpoint ({chosen}): {best}\n"
                       f"  evaluate it with: tlzoo test {config_args} --ckpt_path {best}", file=sys.stderr)
 
 

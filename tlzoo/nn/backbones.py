@@ -11,7 +11,7 @@ Architectures:
   max-pool 3/2 - conv 5x5x128 (the paper's fully connected 3072-2048 layers are the
   classifier head, ``classifier_hidden``).
 * ``lenet``: the LeNet encoder used by ADDA (Tzeng et al., CVPR 2017): conv 5x5x20 - pool -
-  conv 5x5x50 - pool - fc 500.
+  conv 5x5x50 - pool - fc 500 - ReLU.
 * ``resnet50``: torchvision ResNet-50 without its final fc layer (2048-d), ImageNet weights
   with ``pretrained: true``.
 * ``mlp``: fully connected layers over feature vectors (e.g. DeCAF or SURF features).
@@ -119,7 +119,7 @@ def lenet(cfg: BackboneConfig, input_shape: Sequence[int]) -> Backbone:
         nn.Flatten(),
     )
     flat = _with_out_dim(convs, input_shape).out_dim
-    body = nn.Sequential(convs, nn.Linear(flat, 500))
+    body = nn.Sequential(convs, nn.Linear(flat, 500), nn.ReLU(inplace=True))
     return Backbone(body, 500)
 
 

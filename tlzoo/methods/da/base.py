@@ -62,6 +62,11 @@ class OptimConfig:
     backbone_lr_mult: float = 1.0
 
 
+# Checkpoints store these dataclasses in their hyper-parameters; allow them under torch.load's
+# weights_only=True default so ``Method.load_from_checkpoint(path)`` works outside the CLI too.
+torch.serialization.add_safe_globals([BackboneConfig, OptimConfig])
+
+
 def lr_factor(cfg: OptimConfig, progress: float) -> float:
     """Multiplier of the base learning rate at training progress ``progress`` in [0, 1]."""
     p = min(max(progress, 0.0), 1.0)
