@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from tlzoo.shallow.classifiers import CLASSIFIERS, make_classifier
-from tlzoo.shallow.kernels import center_kernel, generalized_eigvecs, kernel, mmd_matrix
+from tlzoo.shallow.kernels import (
+    center_kernel,
+    generalized_eigvecs,
+    kernel,
+    lowrank_generalized_eigvecs,
+    mmd_matrix,
+)
 
 
 def _spd(n: int, seed: int) -> np.ndarray:
@@ -29,6 +35,19 @@ def test_generalized_eigvecs_solve_the_problem(which: str, scaling: str) -> None
         assert np.allclose(G, np.eye(3), atol=1e-8)
     else:
         assert np.allclose(np.linalg.norm(W, axis=0), 1.0)
+
+
+@pytest.mark.parametrize("scaling", ["unit", "b"])
+def test_lowrank_solver_matches_full_solver(scaling: str) -> None:
+    U = np.random.default_rng(3).normal(size=(12, 5))  # A = U U^T has rank 5
+    B = _spd(12, 4)
+    lam, W = lowrank_generalized_eigvecs(U, B, 3, scaling)
+    lam_full, W_full = generalized_eigvecs(U @ U.T, B, 3, "largest", scaling)
+    assert np.allclose(lam, lam_full)
+    assert np.allclose(np.abs(np.sum(W * W_full, axis=0)), np.sum(W_full * W_full, axis=0))  # same up to sign
+    assert np.allclose(U @ (U.T @ W), (B @ W) * lam[None, :], atol=1e-8)
+    with pytest.raises(ValueError):
+        lowrank_generalized_eigvecs(U, B, 3, "nope")
 
 
 def test_smallest_accepts_singular_b() -> None:

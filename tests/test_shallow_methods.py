@@ -106,10 +106,18 @@ def test_jda_with_one_iteration_equals_tca() -> None:
     assert len(m.pseudo_history_) == 3
 
 
-def test_tjm_output_is_l2_normalised() -> None:
+def test_tjm_output_normalisation_and_reweighting() -> None:
     Xs, ys, Xt, _ = DATA
-    Zs, Zt = TJM(k=4, iterations=2).fit_transform(Xs, ys, Xt)
+    Zs, Zt = TJM(k=4, iterations=2, normalize_output=True).fit_transform(Xs, ys, Xt)
     assert np.allclose(np.linalg.norm(np.vstack([Zs, Zt]), axis=1), 1.0)
+    m = TJM(k=4, iterations=2)  # authors' code: Z = A^T K, not re-normalised; G_ii = 1/sqrt(||a^i||^2 + eps)
+    Zs, Zt = m.fit_transform(Xs, ys, Xt)
+    assert not np.allclose(np.linalg.norm(np.vstack([Zs, Zt]), axis=1), 1.0)
+    ns = len(Xs)
+    assert np.allclose(m.G_diag_[:ns], 1.0 / np.sqrt((m.A_[:ns] ** 2).sum(axis=1) + np.finfo(float).eps))
+    assert np.allclose(m.G_diag_[ns:], 1.0)
+    with pytest.raises(ValueError):
+        TJM(reweight="nope")
 
 
 def test_sca_eigen_constraint() -> None:

@@ -9,7 +9,8 @@ pseudo-labels for ``T`` iterations. ``S_b``/``S_w``: source between/within-class
 ``S_t = X_t H_t X_t^T``: target variance; ``M_s, M_t, M_st, M_ts``: the blocks of the (marginal + class-
 conditional) MMD matrix mapped by the data, e.g. ``M_s = X_s L_s X_s^T``; ``lambda`` weights the subspace
 divergence ``||A - B||_F^2``. Kernel versions replace ``X`` by the centred kernel rows and ``I`` by the
-centred kernel ``K`` (the paper's Section 3.6 / the authors' code).
+centred kernel ``K`` (the paper's Section 3.6 / the authors' code); there the target variance is
+``K_t^T K_t`` (rows of the centred kernel, no extra ``H_t``), as in the authors' ``JGSA.m``.
 
 Authors'-code conventions we follow: the first iteration already uses pseudo-labels from 1-NN on the
 (preprocessed) input features; ``M`` has the marginal term weighted by ``C`` and is divided by the
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from tlzoo.shallow.base import ShallowAdapter, as_float, one_nn
-from tlzoo.shallow.kernels import center_kernel, centering, generalized_eigvecs, kernel
+from tlzoo.shallow.kernels import center_kernel, generalized_eigvecs, kernel, lowrank_generalized_eigvecs
 
 
 def scatter_matrices(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,6 +43,12 @@ def scatter_matrices(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarr
         Sw += R.T @ R
         Sb += len(Xc) * np.outer(mc - m, mc - m)
     return Sw, Sb
+
+
+def between_class_factor(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``U_b`` ``(d, C)`` with ``U_b U_b^T = S_b``: columns ``sqrt(n_c) (m_c - m)``."""
+    m = X.mean(axis=0)
+    return np.stack([np.sqrt((y == c).sum()) * (X[y == c].mean(axis=0) - m) for c in np.unique(y)], axis=1)
 
 
 def jgsa_mmd_blocks(
@@ -110,11 +117,16 @@ class JGSA(ShallowAdapter):
         ys = np.asarray(ys)
         Fs, Ft, R = self._features(Xs, Xt)
         d, nt = Fs.shape[1], len(Ft)
-        Sw, Sb = scatter_matrices(Fs, ys)
-        St = Ft.T @ centering(nt) @ Ft
-        Smax = np.zeros((2 * d, 2 * d))
-        Smax[:d, :d] = self.beta * Sb
-        Smax[d:, d:] = self.mu * St
+        Sw, _ = scatter_matrices(Fs, ys)
+        # S_max = blockdiag(beta S_b, mu S_t) = U U^T with a thin factor (rank <= C + n_t): the eigenproblem
+        # is then solved in the small space (see lowrank_generalized_eigvecs).
+        Ub = between_class_factor(Fs, ys)
+        # Target variance: primal S_t = X_t H_t X_t^T; the authors' kernel code uses K_t^T K_t (rows of the
+        # centred kernel, no extra H_t).
+        Ut = (Ft - Ft.mean(axis=0)).T if self.kernel == "primal" else Ft.T
+        U = np.zeros((2 * d, Ub.shape[1] + Ut.shape[1]))
+        U[:d, : Ub.shape[1]] = np.sqrt(self.beta) * Ub
+        U[d:, Ub.shape[1] :] = np.sqrt(self.mu) * Ut
         yt = one_nn(Xs, ys, Xt)  # authors' code: initial pseudo-labels from the input features
         Zs, Zt = Fs, Ft
         self.pseudo_history_: list[np.ndarray] = []
@@ -126,7 +138,10 @@ class JGSA(ShallowAdapter):
             Smin[d:, :d] = Smin[:d, d:].T
             Smin[d:, d:] = Ft.T @ Lt @ Ft + (self.lam + self.mu) * R
             Smin += 1e-9 * np.eye(2 * d)
-            _, W = generalized_eigvecs(Smax, Smin, self.k, "largest", self.scaling)
+            try:
+                _, W = lowrank_generalized_eigvecs(U, Smin, self.k, self.scaling)
+            except np.linalg.LinAlgError:  # S_min not numerically positive definite: full generalized solver
+                _, W = generalized_eigvecs(U @ U.T, Smin, self.k, "largest", self.scaling)
             self.A_, self.B_ = W[:d], W[d:]
             Zs, Zt = Fs @ self.A_, Ft @ self.B_
             yt = one_nn(Zs, ys, Zt)
