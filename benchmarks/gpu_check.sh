@@ -21,17 +21,14 @@ if [ "$PART" = digits ] || [ "$PART" = all ]; then
   python3 -c "import torch, lightning; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'cudnn', torch.backends.cudnn.version(), 'lightning', lightning.__version__)" | tee -a "$OUT/gpu.txt"
   python3 -m pytest tests/test_cuda.py -q -p no:cacheprovider 2>&1 | tail -3 | tee "$OUT/cuda_tests.txt"
   for prec in 32-true bf16-mixed; do
-    python3 benchmarks/throughput_dann.py --device cuda --precision $prec --steps ${TSTEPS:-400} --warmup 50 2>&1 | grep -E '"(ratio|plain|lightning)' -A0
+    python3 benchmarks/throughput_dann.py --device cuda --precision $prec --steps ${TSTEPS:-400} --warmup 50 2>/dev/null | grep -E '^ |^\{|^\}' | tr -d '\n'; echo
   done
-  python3 benchmarks/throughput_dann.py --device cpu --steps ${TSTEPS:-200} --warmup 20 2>&1 | grep -E '"(ratio|torch_threads)'
+  python3 benchmarks/throughput_dann.py --device cpu --steps ${TSTEPS:-200} --warmup 20 --repeats 2 2>/dev/null | grep -E '^ |^\{|^\}' | tr -d '\n'; echo
   python3 benchmarks/accuracy_table.py --tag digits --jobs $JOBS --seeds $SEEDS --extra "$EPOCHS_FLAG" \
     --configs experiments/*_digits.yaml 2>&1 | grep -E "^\||saved|Error"
-  python3 benchmarks/accuracy_table.py --tag digits_paper --jobs $JOBS --seeds $SEEDS \
-    --extra "--data.init_args.augment false $EPOCHS_FLAG" \
-    --configs experiments/source_only_digits.yaml experiments/dann_digits.yaml 2>&1 | grep -E "^\||saved|Error"
 fi
 if [ "$PART" = usps ] || [ "$PART" = all ]; then
   python3 benchmarks/accuracy_table.py --tag usps_to_mnist --jobs $JOBS --seeds $SEEDS \
-    --extra "--data.init_args.source usps --data.init_args.usps_root .shared_data/usps --data.init_args.mnist_root .shared_data/mnist --trainer.check_val_every_n_epoch 10 $EPOCHS_FLAG" \
+    --extra "--data.init_args.source usps --data.init_args.usps_root .shared_data/usps --data.init_args.mnist_root .shared_data/mnist --trainer.check_val_every_n_epoch 20 $EPOCHS_FLAG" \
     --configs experiments/*_usps_mnist.yaml 2>&1 | grep -E "^\||saved|Error"
 fi

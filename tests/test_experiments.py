@@ -23,7 +23,7 @@ def data_args(config: Path, tmp: Path) -> list[str]:
     if name == "Office31":
         fixtures.write_office31(tmp / "office31", per_class=1, size=36)
         return ["--data.root", str(tmp / "office31"), "--data.batch_size", "2", "--data.num_workers", "0",
-                "--model.init_args.backbone.pretrained", "false"]
+                "--data.image_size", "64", "--data.resize", "72", "--model.init_args.backbone.pretrained", "false"]
     if name == "DomainFolders":
         for domain, seed in (("source", 0), ("target", 1)):
             fixtures.write_image_folder(tmp / domain, ["cat", "dog", "fox"], per_class=3, size=36, seed=seed)
@@ -52,8 +52,12 @@ def data_args(config: Path, tmp: Path) -> list[str]:
     if name == "FeaturePairs":
         from tlzoo.data import fixtures_extra
 
-        src = fixtures_extra.write_feature_mat(tmp / "feats" / "src.mat", n=40, dim=32, seed=0)
-        tgt = fixtures_extra.write_feature_mat(tmp / "feats" / "tgt.mat", n=30, dim=32, shift=0.2, seed=1)
+        # SURF configs (office_caltech10_surf/*): the GFK release's layout, non-negative counts under `fts`
+        # (800-d there); the YAML's own `preprocessing` (l1_zscore_l2) is applied to the fixture as well.
+        x_key = "fts" if "surf" in str(data.get("init_args", {}).get("source", "")) else "feas"
+        src = fixtures_extra.write_feature_mat(tmp / "feats" / "src.mat", n=40, dim=32, seed=0, x_key=x_key)
+        tgt = fixtures_extra.write_feature_mat(tmp / "feats" / "tgt.mat", n=30, dim=32, shift=0.2, seed=1,
+                                               x_key=x_key)
         return ["--data.source", str(src), "--data.target", str(tgt), "--data.batch_size", "8"]
     raise AssertionError(f"no fixture for data module {name} used by {config.name}: add one to this test")
 
@@ -98,3 +102,15 @@ def test_predict_writes_csv_from_checkpoint() -> None:
     assert code == 0, out
     rows = (Path("runs") / "predictions" / "predictions.csv").read_text().splitlines()
     assert rows[0] == "index,pred,confidence,label" and len(rows) == 1 + 2000
+
+
+def test_last_checkpoint_is_the_end_of_training_not_the_best() -> None:
+    import torch
+
+    args = ["fit", "-c", str(EXPERIMENTS / "source_only_digits.yaml"), "--trainer.max_epochs", "3",
+            "--trainer.limit_train_batches", "3", "--trainer.limit_val_batches", "1", "--trainer.logger", "false",
+            "--trainer.enable_progress_bar", "false", "--checkpoint.mode", "min"]  # "best" = worst accuracy
+    code, out = run_cli(args)
+    assert code == 0, out
+    last = next(Path("runs").rglob("last.ckpt"))
+    assert torch.load(last, map_location="cpu", weights_only=False)["global_step"] == 9

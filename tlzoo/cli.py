@@ -88,7 +88,7 @@ class TLZooCLI(LightningCLI):
             {
                 "checkpoint.monitor": "val/source_acc",
                 "checkpoint.mode": "max",
-                "checkpoint.save_last": True,
+                "checkpoint.save_last": False,  # last.ckpt comes from LatestCheckpoint, every epoch
                 "checkpoint.filename": "best-{epoch}-{step}",
                 "checkpoint.auto_insert_metric_name": False,
             }
@@ -121,6 +121,8 @@ class TLZooCLI(LightningCLI):
         ckpt = next((cb for cb in callbacks if isinstance(cb, ModelCheckpoint)), None)
         if ckpt is not None and not any(isinstance(cb, InterruptCheckpoint) for cb in callbacks):
             callbacks.append(InterruptCheckpoint(ckpt))
+        if ckpt is not None and not any(isinstance(cb, LatestCheckpoint) for cb in callbacks):
+            callbacks.append(LatestCheckpoint(dirpath=ckpt.dirpath))
         return trainer
 
     def after_fit(self) -> None:
@@ -147,6 +149,16 @@ def _fmt(value: Any) -> str:
 def _config_paths(config: Any) -> list[str]:
     paths = config.get("fit", {}).get("config") or []
     return [str(p) for p in paths]
+
+
+class LatestCheckpoint(ModelCheckpoint):
+    """``last.ckpt``, overwritten at the end of every epoch (and validation): what ``--ckpt_path``
+    resumes from. Lightning's own ``save_last`` only rewrites it when the monitored checkpoint is
+    saved, i.e. when the metric improves, so it would lag behind training."""
+
+    def __init__(self, dirpath: str | None = None) -> None:
+        super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1,
+                         enable_version_counter=False)
 
 
 class InterruptCheckpoint(Callback):

@@ -163,6 +163,8 @@ class Office31(DomainFolders):
         target: target domain.
         download: download and extract the archive if ``root`` lacks it.
         source_val_fraction: share of the source held out for checkpoint selection.
+        image_size: crop size fed to the network (224 for ResNet-50).
+        resize: resize before the evaluation centre crop.
         batch_size: examples per domain per step (32 in most Office-31 code).
         num_workers: DataLoader workers.
         seed: split and shuffling seed.
@@ -188,6 +190,8 @@ class Office31(DomainFolders):
         target: OfficeDomain = "webcam",
         download: bool = False,
         source_val_fraction: float = 0.1,
+        image_size: int = 224,
+        resize: int = 256,
         batch_size: int = 32,
         num_workers: int = 2,
         seed: int = 0,
@@ -203,11 +207,13 @@ class Office31(DomainFolders):
             source_root=str(self.root / source / "images"),
             target_root=str(self.root / target / "images"),
             source_val_fraction=source_val_fraction,
+            image_size=image_size,
+            resize=resize,
             batch_size=batch_size,
             num_workers=num_workers,
             seed=seed,
         )
-        self.protocol = f"Office-31 {source}->{target}"
+        self.protocol = f"Office-31 {source}->{target} (transductive: target images are also the test set)"
 
     def _require_layout(self) -> None:
         missing = [d for d in ("amazon", "dslr", "webcam") if not (self.root / d / "images").is_dir()]
