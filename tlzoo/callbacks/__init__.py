@@ -1,0 +1,6 @@
+"""Lightning callbacks that any method can use (``--trainer.callbacks+=<short name>``)."""
+
+from tlzoo.callbacks.adabn import AdaBNCallback
+from tlzoo.callbacks.analysis import FeatureAnalysis, UnsupervisedValidators
+
+__all__ = ["AdaBNCallback", "FeatureAnalysis", "UnsupervisedValidators"]
