@@ -52,7 +52,7 @@ def plain_loop(model: DANN, batches: list[dict], warmup: int, device: str, autoc
     opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
     total = len(batches)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(cfg, s / total))
-    model.grl.total_steps.fill_(total)
+    model.grl.total_steps = total
     t0 = 0.0
     for i, batch in enumerate(batches):
         if i == warmup:

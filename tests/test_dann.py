@@ -24,8 +24,8 @@ def test_domain_loss_matches_hand_computation() -> None:
 
 def test_feature_gradient_from_domain_loss_is_reversed() -> None:
     model = DANN(num_classes=10, input_shape=(1, 28, 28))
-    model.grl.total_steps.fill_(10)
-    model.grl.num_steps.fill_(5)
+    model.grl.total_steps = 10
+    model.grl.num_steps = 5
     x = torch.randn(8, 1, 28, 28)
     feats = model.features(x).detach().requires_grad_(True)
     d = model.discriminator(feats).squeeze(1)
@@ -112,4 +112,4 @@ def test_ctrl_c_saves_interrupted_checkpoint_that_resumes(tmp_path: Path) -> Non
     saved = tmp_path / "interrupted.ckpt"
     assert saved.is_file()
     state = torch.load(saved, map_location="cpu", weights_only=False)
-    assert int(state["state_dict"]["grl.num_steps"]) == state["global_step"] == 4
+    assert state["state_dict"]["grl._extra_state"]["num_steps"] == state["global_step"] == 4

@@ -9,7 +9,14 @@ import pytest
 import scipy.io
 
 from tlzoo.data.feature_files import (
-    KNOWN_DOMAINS, l1, l2, load_feature_domain, load_feature_file, preprocess, resolve_root, zscore,
+    KNOWN_DOMAINS,
+    l1,
+    l2,
+    load_feature_domain,
+    load_feature_file,
+    preprocess,
+    resolve_root,
+    zscore,
 )
 from tlzoo.errors import DataNotFoundError, TLZooError
 
@@ -30,14 +37,17 @@ def _surf_fixture(root: Path) -> None:
     d.mkdir(parents=True)
     rng = np.random.default_rng(0)
     fts = rng.integers(0, 5, (6, 8)).astype(np.uint8)
-    scipy.io.savemat(d / "amazon_SURF_L10.mat", {"fts": fts, "labels": np.array([[1], [2], [3], [1], [2], [10]], np.uint8)})
+    labels = np.array([[1], [2], [3], [1], [2], [10]], np.uint8)
+    scipy.io.savemat(d / "amazon_SURF_L10.mat", {"fts": fts, "labels": labels})
 
 
 def test_mat_layouts_npz_csv(tmp_path: Path) -> None:
-    scipy.io.savemat(tmp_path / "d.mat", {"feas": np.ones((4, 5)), "labels": np.array([[1], [2], [2], [1]], np.uint8)})
+    labels = np.array([[1], [2], [2], [1]], np.uint8)
+    scipy.io.savemat(tmp_path / "d.mat", {"feas": np.ones((4, 5)), "labels": labels})
     X, y = load_feature_file(tmp_path / "d.mat")
     assert X.shape == (4, 5) and X.dtype == np.float64 and list(y) == [0, 1, 1, 0]
-    scipy.io.savemat(tmp_path / "g.mat", {"fts": np.ones((3, 2), np.float32), "labels": np.array([[1, 2, 3]], np.int64)})
+    g_labels = np.array([[1, 2, 3]], np.int64)
+    scipy.io.savemat(tmp_path / "g.mat", {"fts": np.ones((3, 2), np.float32), "labels": g_labels})
     assert list(load_feature_file(tmp_path / "g.mat")[1]) == [0, 1, 2]  # GoogLeNet (1, n) labels
     np.savez(tmp_path / "a.npz", X=np.zeros((2, 3)), y=np.array([0, 1]))
     assert load_feature_file(tmp_path / "a.npz")[0].shape == (2, 3)

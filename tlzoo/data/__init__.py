@@ -2,8 +2,8 @@
 
 from tlzoo.data.base import DomainAdaptationDataModule, EpochSeededSampler, Unlabeled
 from tlzoo.data.digits import EmbeddedDigits
-from tlzoo.data.folders import DomainFolders, Office31
 from tlzoo.data.feature_pairs import FeaturePairs
+from tlzoo.data.folders import DomainFolders, Office31
 from tlzoo.data.mnist_m import MNISTToMNISTM
 from tlzoo.data.svhn_mnist import SVHNToMNIST
 from tlzoo.data.usps_mnist import USPSMNIST

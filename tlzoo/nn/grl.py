@@ -10,8 +10,10 @@ The layer ``R_lambda`` is the identity in the forward pass and multiplies the in
 
     lambda_p = lambda_max * (2 / (1 + exp(-gamma * p)) - 1),   gamma = 10
 
-Unlike most public code, the step counter lives in a registered buffer, so it is part of the
-``state_dict``: a run resumed from a checkpoint continues the schedule instead of restarting it.
+Unlike most public code, the step counter is part of the module's ``state_dict`` (as the module's
+``_extra_state``), so a run resumed from a checkpoint continues the schedule instead of restarting it.
+The counters are plain Python integers, not device tensors, so reading lambda never synchronises
+the GPU.
 """
 
 from __future__ import annotations
@@ -68,17 +70,23 @@ class GradientReversal(nn.Module):
         self.gamma = gamma
         self.lambda_max = lambda_max
         self.schedule = schedule
-        self.register_buffer("num_steps", torch.zeros((), dtype=torch.long))
-        self.register_buffer("total_steps", torch.tensor(int(total_steps), dtype=torch.long))
+        self.num_steps = 0
+        self.total_steps = int(total_steps)
+
+    def get_extra_state(self) -> dict[str, int]:
+        return {"num_steps": self.num_steps, "total_steps": self.total_steps}
+
+    def set_extra_state(self, state: dict[str, int]) -> None:
+        self.num_steps = int(state["num_steps"])
+        self.total_steps = int(state["total_steps"])
 
     @property
     def progress(self) -> float:
-        total = int(self.total_steps)
-        return 1.0 if total <= 0 else float(self.num_steps) / total
+        return 1.0 if self.total_steps <= 0 else self.num_steps / self.total_steps
 
     @property
     def coeff(self) -> float:
-        if self.schedule == "constant" or int(self.total_steps) <= 0:
+        if self.schedule == "constant" or self.total_steps <= 0:
             return self.lambda_max
         return dann_lambda(self.progress, self.gamma, self.lambda_max)
 

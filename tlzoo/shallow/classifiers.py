@@ -13,7 +13,7 @@ __all__ = ["Classifier", "OneNN", "LinearSVM", "LogReg", "CLASSIFIERS", "make_cl
 
 
 class Classifier(Protocol):
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "Classifier": ...
+    def fit(self, X: np.ndarray, y: np.ndarray) -> Classifier: ...
 
     def predict(self, X: np.ndarray) -> np.ndarray: ...
 
@@ -21,7 +21,7 @@ class Classifier(Protocol):
 class OneNN:
     """1-nearest neighbour, Euclidean distance, exact (brute force)."""
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "OneNN":
+    def fit(self, X: np.ndarray, y: np.ndarray) -> OneNN:
         self._m = KNeighborsClassifier(n_neighbors=1, algorithm="brute").fit(X, y)
         return self
 
@@ -35,7 +35,7 @@ class LinearSVM:
     def __init__(self, C: float = 1.0) -> None:
         self.C = C
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "LinearSVM":
+    def fit(self, X: np.ndarray, y: np.ndarray) -> LinearSVM:
         self._m = LinearSVC(C=self.C, max_iter=20000).fit(X, y)
         return self
 
@@ -49,7 +49,7 @@ class LogReg:
     def __init__(self, C: float = 1.0) -> None:
         self.C = C
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "LogReg":
+    def fit(self, X: np.ndarray, y: np.ndarray) -> LogReg:
         self._m = LogisticRegression(C=self.C, max_iter=5000).fit(X, y)
         return self
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from tlzoo.data.feature_files import l2
 from tlzoo.shallow.base import ShallowAdapter, as_float, one_nn
 from tlzoo.shallow.kernels import centering, generalized_eigvecs, kernel, mmd_matrix
-from tlzoo.data.feature_files import l2
 
 
 def embed_mmd(

@@ -73,7 +73,7 @@ def run_grid(
     classifier: str = "1nn",
     C: float = 1.0,
     labels: list[str] | None = None,
-    on_result: "callable | None" = None,
+    on_result: callable | None = None,
 ) -> list[TaskResult]:
     """Run every method on every (source, target) task of ``dataset``; returns one result per cell."""
     cache = _Cache(root, preprocessing)

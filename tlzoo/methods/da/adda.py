@@ -228,7 +228,7 @@ class ADDA(DomainAdaptationMethod):
             self.manual_backward(loss)
             opt_source.step()
         self.lr_schedulers().step()
-        self.log_dict({"train/cls_loss": loss, "train/stage": 1.0}, prog_bar=True)
+        self.log_train({"train/cls_loss": loss, "train/stage": 1.0})
 
     def _adaptation_step(self, batch: dict[str, Any]) -> None:
         _, opt_target, opt_disc = self.optimizers()
@@ -257,5 +257,5 @@ class ADDA(DomainAdaptationMethod):
             self.manual_backward(m_loss)
             opt_target.step()
 
-        self.log_dict({"train/d_loss": d_loss, "train/mapping_loss": m_loss, "train/d_acc": d_acc,
-                       "train/stage": 2.0}, prog_bar=True)
+        self.log_train({"train/d_loss": d_loss, "train/mapping_loss": m_loss, "train/d_acc": d_acc,
+                       "train/stage": 2.0})

@@ -147,6 +147,20 @@ class DomainAdaptationMethod(LightningModule):
         steps = trainer.estimated_stepping_batches
         return int(steps) if steps != float("inf") else 0
 
+    # -- logging ------------------------------------------------------------------------------
+    def log_train(self, metrics: dict[str, Any], prog_bar: bool = True) -> None:
+        """Log training scalars on the steps whose logs Lightning writes to the logger (every
+        ``trainer.log_every_n_steps``), on each epoch's last batch (progress bar, callbacks) and on
+        the first step, and skip the others: on a small network ``self.log`` costs more than the
+        training step itself, and values logged on the other steps would never be written."""
+        trainer = self._trainer
+        connector = getattr(trainer, "_logger_connector", None)
+        first = not getattr(self, "_logged_train_once", False)
+        if (trainer is None or connector is None or first or getattr(connector, "should_update_logs", True)
+                or getattr(trainer, "is_last_batch", False)):
+            self._logged_train_once = True
+            self.log_dict(metrics, prog_bar=prog_bar)
+
     # -- evaluation ---------------------------------------------------------------------------
     def _eval_step(self, batch: Any, dataloader_idx: int, stage: str) -> dict[str, torch.Tensor]:
         x, y = batch

@@ -181,8 +181,8 @@ class DomainConfusion(DomainAdaptationMethod):
 
         for sched in self.lr_schedulers():  # type: ignore[union-attr]
             sched.step()
-        self.log_dict({"train/cls_loss": cls_loss, "train/domain_loss": d_loss, "train/confusion": conf,
-                       "train/soft_label_loss": soft}, prog_bar=True)
+        self.log_train({"train/cls_loss": cls_loss, "train/domain_loss": d_loss, "train/confusion": conf,
+                       "train/soft_label_loss": soft})
 
     def configure_optimizers(self) -> Any:
         disc = {id(p) for p in self.discriminator.parameters()}

@@ -72,5 +72,5 @@ class DeepCORAL(DomainAdaptationMethod):
         cls_loss = F.cross_entropy(logits[:n], y_s)
         aligned = logits if self.align == "logits" else feats
         coral = coral_loss(aligned[:n], aligned[n:])
-        self.log_dict({"train/cls_loss": cls_loss, "train/coral": coral}, prog_bar=True)
+        self.log_train({"train/cls_loss": cls_loss, "train/coral": coral})
         return cls_loss + self.coral_weight * coral

@@ -86,7 +86,7 @@ class DANN(DomainAdaptationMethod):
         self.grl = GradientReversal(gamma=gamma, lambda_max=lambda_max, schedule=lambda_schedule)
 
     def on_fit_start(self) -> None:
-        self.grl.total_steps.fill_(self.total_steps)
+        self.grl.total_steps = self.total_steps
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         x_s, y_s = batch["source"]
@@ -99,8 +99,7 @@ class DANN(DomainAdaptationMethod):
         dom_loss = domain_adversarial_loss(d_logits[: len(x_s)], d_logits[len(x_s):])
         loss = cls_loss + dom_loss
         self.grl.step()  # here, not in a later hook, so a checkpoint taken after this batch counts it
-        self.log_dict(
+        self.log_train(
             {"train/cls_loss": cls_loss, "train/domain_loss": dom_loss, "train/lambda": lam},
-            prog_bar=True,
         )
         return loss

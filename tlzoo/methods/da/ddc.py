@@ -104,5 +104,5 @@ class DDC(DomainAdaptationMethod):
         if self.adapt_logits:
             mmd = mmd + self.mmd(logits[:n], logits[n:])
         weight = self.current_weight()
-        self.log_dict({"train/cls_loss": cls_loss, "train/mmd": mmd, "train/mmd_weight": weight}, prog_bar=True)
+        self.log_train({"train/cls_loss": cls_loss, "train/mmd": mmd, "train/mmd_weight": weight})
         return cls_loss + weight * mmd

@@ -152,7 +152,7 @@ class DSN(DomainAdaptationMethod):
         task = F.cross_entropy(self.classifier(h_cs), y_s)
         w = self.adaptation_weight
         if w == 0.0:
-            self.log_dict({"train/task_loss": task, "train/adaptation_weight": w}, prog_bar=True)
+            self.log_train({"train/task_loss": task, "train/adaptation_weight": w})
             return task
         h_ps, h_pt = self.private_source(x_s), self.private_target(x_t)
         recon = (scale_invariant_mse(x_s, self.decoder(h_cs + h_ps))
@@ -160,9 +160,8 @@ class DSN(DomainAdaptationMethod):
         diff = difference_loss(h_cs, h_ps) + difference_loss(h_ct, h_pt)
         sim = self.similarity_loss(h_cs, h_ct)
         loss = task + w * (self.alpha * recon + self.beta * diff + self.gamma * sim)
-        self.log_dict(
+        self.log_train(
             {"train/task_loss": task, "train/recon_loss": recon, "train/difference_loss": diff,
              "train/similarity_loss": sim, "train/adaptation_weight": w},
-            prog_bar=True,
         )
         return loss

@@ -47,5 +47,5 @@ class SourceOnly(DomainAdaptationMethod):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         x_s, y_s = batch["source"]
         loss = F.cross_entropy(self(x_s), y_s)
-        self.log("train/cls_loss", loss, prog_bar=True)
+        self.log_train({"train/cls_loss": loss})
         return loss
