@@ -107,6 +107,8 @@ def adapt_batchnorm(
             if max_batches is not None and i >= max_batches:
                 break
             x = _inputs(batch).to(device, non_blocking=True)
+            if len(x) < 2 and seen > 0:
+                continue  # a trailing single example has no batch variance (BatchNorm would fail)
             if forward is None:
                 model(x)
             else:
