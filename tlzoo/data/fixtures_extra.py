@@ -8,8 +8,6 @@ zip / folder reader of :mod:`tlzoo.data.mnist_m`, ``scipy.io.loadmat`` for featu
 from __future__ import annotations
 
 import bz2
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -63,25 +61,10 @@ def write_mnist_m(root: str | Path, split: str = "test", n: int = 30, size: int 
     """The MNIST-M PNG distribution: ``<root>/mnist_m_<split>_labels.txt`` (lines ``00000000.png 7``)
     and either ``<root>/mnist_m_<split>_png.zip`` with entries ``mnist_m_<split>/00000000.png``
     (``zipped``) or the folder ``<root>/mnist_m_<split>/00000000.png``."""
-    from PIL import Image
+    from tlzoo.data.mnist_m import write_mnist_m_split
 
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
     imgs, labels = _digits(n, size, 3, seed)
-    names = [f"{i:08d}.png" for i in range(n)]
-    (root / f"mnist_m_{split}_labels.txt").write_text("".join(f"{nm} {int(y)}\n" for nm, y in zip(names, labels)))
-    if zipped:
-        with zipfile.ZipFile(root / f"mnist_m_{split}_png.zip", "w", compression=zipfile.ZIP_STORED) as z:
-            for nm, img in zip(names, imgs):
-                buf = io.BytesIO()
-                Image.fromarray(img).save(buf, format="PNG")
-                z.writestr(f"mnist_m_{split}/{nm}", buf.getvalue())
-    else:
-        folder = root / f"mnist_m_{split}"
-        folder.mkdir(exist_ok=True)
-        for nm, img in zip(names, imgs):
-            Image.fromarray(img).save(folder / nm)
-    return root
+    return write_mnist_m_split(root, split, imgs, labels, zipped)
 
 
 def write_photo_folder(root: str | Path, n: int = 3, size: tuple[int, int] = (60, 80), seed: int = 0) -> Path:

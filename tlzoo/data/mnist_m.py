@@ -199,13 +199,22 @@ def build_mnist_m(digits: np.ndarray | torch.Tensor, labels: np.ndarray | torch.
     Returns:
         ``out_dir``, readable by :func:`load_mnist_m_split`.
     """
-    from PIL import Image
 
     d = resize_bytes(digits, size)[:, 0].numpy()
     images = blend_mnist_m(d, load_photos(photos), seed=seed)
     labels = np.asarray(labels).astype(np.int64).ravel()
     if len(labels) != len(images):
         raise ValueError(f"{len(images)} digits but {len(labels)} labels")
+    return write_mnist_m_split(out_dir, split, images, labels, zipped)
+
+
+def write_mnist_m_split(out_dir: str | Path, split: str, images: np.ndarray, labels: np.ndarray,
+                        zipped: bool = False) -> Path:
+    """Write ``(N, H, W, 3)`` uint8 images in MNIST-M's layout: ``mnist_m_<split>/00000000.png ...``
+    (or the same entries in ``mnist_m_<split>_png.zip``, stored uncompressed) and
+    ``mnist_m_<split>_labels.txt`` with lines ``00000000.png 7``."""
+    from PIL import Image
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = [f"{i:08d}.png" for i in range(len(images))]
