@@ -16,8 +16,6 @@ import os
 import shlex
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,18 +24,11 @@ from common import save  # noqa: E402
 
 def _one(job: tuple[str, int, list[str], int]) -> tuple[str, int, float, float, str]:
     config, seed, extra, threads = job
-    import torch
+    from common import fit_and_test, run_in_tempdir
 
-    torch.set_num_threads(threads)
-    from common import fit_and_test
-
-    t0 = time.time()
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            metrics = fit_and_test([config], extra + ["--seed_everything", str(seed)], work)
-        return config, seed, metrics["test/target_acc"], time.time() - t0, ""
-    except Exception as err:  # noqa: BLE001 - one failed run must not lose the others
-        return config, seed, float("nan"), time.time() - t0, f"{type(err).__name__}: {err}"
+    metrics, secs, err = run_in_tempdir(
+        lambda work: fit_and_test([config], extra + ["--seed_everything", str(seed)], work), threads)
+    return config, seed, metrics.get("test/target_acc", float("nan")), secs, err
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,25 @@ def fit_and_test(configs: list[str], overrides: list[str], workdir: str) -> dict
         chosen = (ckpt.best_model_path or ckpt.last_model_path) if ckpt is not None else None
         per_loader = cli.trainer.test(cli.model, cli.datamodule, ckpt_path=chosen or None)
     return {k: float(v) for results in per_loader for k, v in results.items()}
+
+
+def run_in_tempdir(fn: Callable[[str], dict[str, float]], threads: int) -> tuple[dict[str, float], float, str]:
+    """For pool workers: ``fn(workdir)`` with ``threads`` torch threads in a fresh temporary folder.
+
+    Returns ``(metrics, seconds, error)``; an exception becomes an error string (``{}`` metrics), so
+    one failed run does not lose the others."""
+    import tempfile
+    import time
+
+    import torch
+
+    torch.set_num_threads(threads)
+    t0 = time.time()
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            return fn(work), time.time() - t0, ""
+    except Exception as err:  # noqa: BLE001 - reported per run by the caller
+        return {}, time.time() - t0, f"{type(err).__name__}: {err}"
 
 
 def save(results: dict[str, Any], name: str) -> Path:

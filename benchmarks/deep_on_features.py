@@ -31,7 +31,6 @@ import os
 import shlex
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -67,9 +66,8 @@ def _fit_test_both(config: str, overrides: list[str], workdir: str) -> dict[str,
         cli.trainer.fit(cli.model, cli.datamodule)
         ckpt = cli.trainer.checkpoint_callback
         assert ckpt is not None and ckpt.best_model_path, "the CLI's checkpoint callback monitors val/source_acc"
-        # "last" = the in-memory weights after the final step. Not ``last.ckpt``: under Lightning 2.6
-        # ModelCheckpoint(save_last=True) rewrites last.ckpt only when a top-k checkpoint is saved, so it is
-        # the selected checkpoint again. Test the in-memory model first, before a checkpoint replaces it.
+        # "last" = the in-memory weights after the final step (what last.ckpt holds too). Test them
+        # first, before loading the selected checkpoint replaces them.
         for kind, path in (("last", None), ("selected", ckpt.best_model_path)):
             for res in cli.trainer.test(cli.model, cli.datamodule, ckpt_path=path):
                 for k, v in res.items():
@@ -81,20 +79,14 @@ def _fit_test_both(config: str, overrides: list[str], workdir: str) -> dict[str,
 
 def _one(job: tuple[str, str, str, int, list[str], int]) -> tuple[str, str, str, int, dict[str, float], float, str]:
     method, src, tgt, seed, extra, threads = job
-    import torch
+    from common import run_in_tempdir
 
-    torch.set_num_threads(threads)
     config = str(REPO / "experiments" / f"{method}_office_caltech_surf.yaml")
     overrides = ["--data.init_args.source", f"office_caltech10_surf/{src}",
                  "--data.init_args.target", f"office_caltech10_surf/{tgt}",
                  "--seed_everything", str(seed), "--data.init_args.seed", str(seed)] + extra
-    t0 = time.time()
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            metrics = _fit_test_both(config, overrides, work)
-        return method, src, tgt, seed, metrics, time.time() - t0, ""
-    except Exception as err:  # noqa: BLE001 - one failed run must not lose the others
-        return method, src, tgt, seed, {}, time.time() - t0, f"{type(err).__name__}: {err}"
+    metrics, secs, err = run_in_tempdir(lambda work: _fit_test_both(config, overrides, work), threads)
+    return method, src, tgt, seed, metrics, secs, err
 
 
 def _fmt(x: float) -> str:
