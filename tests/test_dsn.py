@@ -11,9 +11,9 @@ from lightning.pytorch.callbacks import Callback
 
 from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.methods import DSN, OptimConfig, SourceOnly
+from tlzoo.nn.autoencoder_parts import PrivateEncoder, SharedDecoder
 from tlzoo.nn.backbones import BackboneConfig
-from tlzoo.nn.dsn_losses import difference_loss, scale_invariant_mse
-from tlzoo.nn.dsn_parts import PrivateEncoder, SharedDecoder
+from tlzoo.nn.losses.reconstruction import difference_loss, scale_invariant_mse
 
 
 # -- losses ------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_one_training_step_updates_the_network(case: str) -> None:
     assert "backbone.body.0.weight" in changed and any(k.startswith("classifier.") for k in changed)
     if cls is DomainConfusion:
         assert any(k.startswith("discriminator.") for k in changed)
-        assert trainer.global_step == 2  # two optimiser steps per batch (documented)
+        assert trainer.global_step == 1  # two optimiser steps, one batch: global_step counts batches
     if case == "confusion_soft_labels":
         assert bool(model.soft_labels_seen.all())
         assert torch.allclose(model.soft_labels.sum(1), torch.ones(3))
@@ -72,7 +72,8 @@ def test_adaptation_losses_are_logged() -> None:
 
 def test_confusion_optimisers_split_the_parameters() -> None:
     model = make(DomainConfusion)
-    (opt_f, opt_d), _ = model.configure_optimizers()
+    (opt_d, opt_f), _ = model.configure_optimizers()  # players: domain_classifier, then representation
+    assert model.player_names == ["domain_classifier", "representation"]
     f_ids = {id(p) for g in opt_f.param_groups for p in g["params"]}
     d_ids = {id(p) for g in opt_d.param_groups for p in g["params"]}
     disc = {id(p) for p in model.discriminator.parameters()}

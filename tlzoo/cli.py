@@ -5,8 +5,10 @@ imports :mod:`tlzoo.methods` and :mod:`tlzoo.data` before parsing. ``data.num_cl
 ``data.input_shape`` are linked into the model. Several ``-c`` files compose, later ones win.
 
 Defaults added here: W&B logger (offline without credentials), a ``checkpoint`` callback
-(``--checkpoint.*``; monitors ``val/source_acc``, never target labels, and keeps ``last.ckpt``),
-a checkpoint on interruption, and the resolved config saved next to the checkpoints.
+(``--checkpoint.*``; by default it monitors what the method declares in ``default_monitor``, e.g.
+``val/source_acc`` for domain adaptation, never target labels, and keeps ``last.ckpt``), a
+checkpoint on interruption, and the resolved config saved next to the checkpoints. What ``tlzoo
+predict`` writes is the method's ``predict_output`` (class CSV, image folder, label maps).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ class TLZooCLI(LightningCLI):
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults(
             {
-                "checkpoint.monitor": "val/source_acc",
+                "checkpoint.monitor": AUTO,  # the method's default_monitor (see resolve_default_monitor)
                 "checkpoint.mode": "max",
                 "checkpoint.save_last": False,  # last.ckpt comes from LatestCheckpoint, every epoch
                 "checkpoint.filename": "best-{epoch}-{step}",
@@ -97,6 +99,8 @@ class TLZooCLI(LightningCLI):
         parser.link_arguments("data.input_shape", "model.init_args.input_shape", apply_on="instantiate")
 
     def instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        resolve_default_monitor(config)
         # jsonargparse wraps errors raised by a data module's or model's __init__ in a ValueError
         # listing Union subtypes; surface our own actionable error instead.
         try:
@@ -115,9 +119,9 @@ class TLZooCLI(LightningCLI):
         if trainer.logger is not None and not any(isinstance(cb, LearningRateMonitor) for cb in callbacks):
             callbacks.append(LearningRateMonitor(logging_interval="step"))
         if self.subcommand == "predict":
-            from tlzoo.prediction_writer import CSVPredictionWriter
+            from tlzoo.prediction_writer import prediction_writer
 
-            callbacks.append(CSVPredictionWriter(str(Path(trainer.default_root_dir) / "predictions")))
+            callbacks.append(prediction_writer(self.model, Path(trainer.default_root_dir) / "predictions"))
         ckpt = next((cb for cb in callbacks if isinstance(cb, ModelCheckpoint)), None)
         if ckpt is not None and not any(isinstance(cb, InterruptCheckpoint) for cb in callbacks):
             callbacks.append(InterruptCheckpoint(ckpt))
@@ -137,6 +141,37 @@ class TLZooCLI(LightningCLI):
                 chosen = f"{ckpt.monitor}={_fmt(ckpt.best_model_score)}" if ckpt.monitor else "last epoch"
                 print(f"best checkpoint ({chosen}): {best}\n"
                       f"  evaluate it with: tlzoo test {config_args} --ckpt_path {best}", file=sys.stderr)
+
+
+#: ``--checkpoint.monitor auto`` (the default): the method's ``default_monitor``.
+AUTO = "auto"
+
+
+def method_class(config: Any) -> type | None:
+    """The LightningModule class a parsed config names (``model.class_path``), if importable."""
+    import importlib
+
+    class_path = (config.get("model") or {}).get("class_path") if hasattr(config, "get") else None
+    if not class_path:
+        return None
+    module, _, name = str(class_path).rpartition(".")
+    try:
+        return getattr(importlib.import_module(module or "tlzoo.methods"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def resolve_default_monitor(config: Any) -> None:
+    """Replace ``checkpoint.monitor: auto`` by the method's ``default_monitor`` (``None``: keep the last
+    epoch); an explicit ``--checkpoint.monitor`` / ``--checkpoint.mode`` is left alone."""
+    checkpoint = config.get("checkpoint") if hasattr(config, "get") else None
+    if checkpoint is None or checkpoint.get("monitor") != AUTO:
+        return
+    cls = method_class(config)
+    default = getattr(cls, "default_monitor", None)
+    checkpoint["monitor"] = default[0] if default else None
+    if default:
+        checkpoint["mode"] = default[1]
 
 
 def _fmt(value: Any) -> str:

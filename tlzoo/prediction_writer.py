@@ -1,4 +1,8 @@
-"""Writes ``tlzoo predict`` outputs to a CSV file (one row per example)."""
+"""Writers of ``tlzoo predict`` outputs: the method's ``predict_output`` chooses one.
+
+* ``classes``: :class:`CSVPredictionWriter`, one CSV row per example.
+* ``images``: :class:`ImagePredictionWriter`, one PNG per input image (translations, edits).
+"""
 
 from __future__ import annotations
 
@@ -40,3 +44,41 @@ class CSVPredictionWriter(BasePredictionWriter):
             writer.writerow(["index", "pred", "confidence", "label"])
             writer.writerows(rows)
         print(f"wrote {len(rows)} predictions to {path}", file=sys.stderr)
+
+
+class ImagePredictionWriter(BasePredictionWriter):
+    """Writes the ``images`` of each ``predict_step`` output (tensors in [0, 1], ``(N, C, H, W)``) as
+    PNG files into ``output_dir``: named after the input files when the data module lists them
+    (``predict_paths``), else numbered in loader order."""
+
+    def __init__(self, output_dir: str) -> None:
+        super().__init__(write_interval="batch")
+        self.output_dir = Path(output_dir)
+        self.count = 0
+
+    def on_predict_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self.count = 0
+
+    def write_on_batch_end(self, trainer: Trainer, pl_module: LightningModule, prediction: Any,
+                           batch_indices: Sequence[int] | None, batch: Any, batch_idx: int,
+                           dataloader_idx: int) -> None:
+        from torchvision.utils import save_image
+
+        images = prediction["images"] if isinstance(prediction, dict) else prediction
+        paths = getattr(trainer.datamodule, "predict_paths", None) or []
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        for image in images.detach().float().cpu():
+            name = f"{Path(paths[self.count]).stem}.png" if self.count < len(paths) else f"{self.count:06d}.png"
+            save_image(image, self.output_dir / name)
+            self.count += 1
+
+    def on_predict_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        print(f"wrote {self.count} images to {self.output_dir}", file=sys.stderr)
+
+
+def prediction_writer(model: LightningModule, output_dir: str | Path) -> BasePredictionWriter:
+    """The writer of ``model.predict_output`` (default: classes)."""
+    kind = getattr(model, "predict_output", "classes")
+    if kind == "images":
+        return ImagePredictionWriter(str(output_dir))
+    return CSVPredictionWriter(str(output_dir))

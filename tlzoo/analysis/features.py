@@ -52,30 +52,35 @@ def _split_batch(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
     return batch, None
 
 
-def _uses_base_forward(model: nn.Module) -> bool:
-    from tlzoo.methods.da.base import DomainAdaptationMethod
-
-    return type(model).forward is DomainAdaptationMethod.forward and hasattr(model, "classifier")
-
-
 @torch.no_grad()
 def extract_features(model: nn.Module, batches: Iterable[Any], max_samples: int | None = None,
-                     device: torch.device | str | None = None) -> FeatureSet:
+                     device: torch.device | str | None = None, domain: str = "target") -> FeatureSet:
     """Run ``model`` over ``batches`` (``(x, y)`` tuples or bare ``x``) and collect a :class:`FeatureSet`.
 
     Args:
-        model: a module with ``features(x)`` and ``forward(x) -> logits`` (any tlzoo DA method).
+        model: any tlzoo DA method (``domain_features(x, domain)`` and ``domain_logits``), or a module
+            with ``features(x)`` and ``forward(x) -> logits``.
         batches: a DataLoader (or any iterable of batches).
         max_samples: stop after this many examples (the first ones, in loader order).
         device: where to compute (default: the model's device).
+        domain: ``source`` or ``target``: which of the method's encoders the images go through.
     """
     if device is None:
         param = next(model.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
-    feats_fn = getattr(model, "features", None)
-    if not callable(feats_fn):
+    if callable(getattr(model, "domain_features", None)):
+        def feats_fn(x: torch.Tensor) -> torch.Tensor:
+            return model.domain_features(x, domain)  # type: ignore[operator]
+
+        def logits_fn(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+            return model.domain_logits(x, domain)  # type: ignore[operator]
+    elif callable(getattr(model, "features", None)):
+        feats_fn = model.features  # type: ignore[assignment]
+
+        def logits_fn(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+            return model(x)
+    else:
         raise TypeError(f"{type(model).__name__} has no features(x) method")
-    base_forward = _uses_base_forward(model)
     was_training = model.training
     model.eval()
     feats, logits, labels = [], [], []
@@ -85,7 +90,7 @@ def extract_features(model: nn.Module, batches: Iterable[Any], max_samples: int 
             x, y = _split_batch(batch)
             x = x.to(device)
             f = feats_fn(x)
-            out = model.classifier(f) if base_forward else model(x)  # type: ignore[operator]
+            out = logits_fn(x, f)
             f = f.flatten(1)
             feats.append(f.float().cpu())
             logits.append(out.float().cpu())
@@ -129,5 +134,6 @@ def domain_feature_sets(model: nn.Module, datamodule: Any, split: str = "eval", 
     out = []
     for i, name in enumerate(names[split]):
         dataset = getattr(datamodule, name)
-        out.append(extract_features(model, eval_loader(dataset, bs, max_per_domain, seed + i)))
+        out.append(extract_features(model, eval_loader(dataset, bs, max_per_domain, seed + i),
+                                    domain=("source", "target")[i]))
     return out[0], out[1]

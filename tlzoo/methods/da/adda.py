@@ -27,17 +27,21 @@ resumed from any checkpoint continues in the right stage without copying ``M_s``
 ``M_t``.
 
 Code vs. paper: ``backbone`` + ``bottleneck`` = M_s, ``target_encoder`` = M_t, ``classifier`` = C,
-``discriminator`` = D (logits; D(.) = sigmoid(logit), source = 1), ``discriminator_loss`` = L_advD,
-``mapping_loss`` = L_advM.
+``discriminator`` = D (logits; D(.) = sigmoid(logit), source = 1),
+``gan.discriminator_loss`` = L_advD and ``gan.generator_loss`` = L_advM (the vanilla GAN loss of
+:class:`tlzoo.nn.losses.adversarial.GANLoss`: its non-saturating generator term is exactly ADDA's
+inverted-label objective, target features labelled 1).
 
 Digit settings (paper Sec. 5.1 and the authors' ``scripts/svhn-mnist.sh``): LeNet encoder
 (``BackboneConfig(name="lenet")``, 500-d), discriminator 500-500-1 with ReLU, batch 128, Adam;
 pre-training lr 1e-3, adaptation lr 2e-4 with beta1 = 0.5, 10,000 iterations each.
 
 Checkpoint selection: ``M_s`` is frozen in stage 2, so ``val/source_acc`` stops changing and
-cannot choose among adapted checkpoints (a tie keeps the pre-trained one). The experiment YAML
-therefore keeps the last epoch (``checkpoint.monitor: null``), as the paper reports the final
-model.
+cannot choose among adapted checkpoints (a tie keeps the pre-trained one). ADDA therefore keeps the
+last epoch by default (``default_monitor = None``), as the paper reports the final model.
+
+Training length: each stage-2 batch steps two optimisers (D, then M_t), but ``trainer.global_step``
+counts batches, as for every method (:class:`tlzoo.core.adversarial.AdversarialMixin`).
 """
 
 from __future__ import annotations
@@ -51,28 +55,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tlzoo.methods.da.base import DomainAdaptationMethod, OptimConfig, lr_factor
+from tlzoo.core.adversarial import AdversarialMixin
+from tlzoo.core.optim import build_scheduler
+from tlzoo.methods.da.base import DomainAdaptationMethod, OptimConfig
 from tlzoo.nn.backbones import BackboneConfig
 from tlzoo.nn.discriminators import DomainDiscriminator
+from tlzoo.nn.losses.adversarial import GANLoss
 
 
-def discriminator_loss(logits_source: torch.Tensor, logits_target: torch.Tensor) -> torch.Tensor:
-    """``L_advD``: binary cross-entropy of ``D``, source features labelled 1, target features 0
-    (each domain averaged, then the two means summed, as in eq. 9)."""
-    return (F.binary_cross_entropy_with_logits(logits_source, torch.ones_like(logits_source))
-            + F.binary_cross_entropy_with_logits(logits_target, torch.zeros_like(logits_target)))
-
-
-def mapping_loss(logits_target: torch.Tensor) -> torch.Tensor:
-    """``L_advM``: the GAN loss with inverted labels, ``-E log D(M_t(x_t))`` (target labelled 1)."""
-    return F.binary_cross_entropy_with_logits(logits_target, torch.ones_like(logits_target))
-
-
-class ADDA(DomainAdaptationMethod):
+class ADDA(AdversarialMixin, DomainAdaptationMethod):
     """Adversarial Discriminative Domain Adaptation (Tzeng et al., CVPR 2017), both stages in one run.
 
-    Uses manual optimisation with three optimisers: ``M_s + C`` (stage 1, ``optim``), and ``M_t``
-    and ``D`` (stage 2, Adam with ``adversarial_lr`` and ``adversarial_betas``).
+    Three players: ``source`` (``M_s + C``, stage 1, ``optim``), then ``discriminator`` (``D``) and
+    ``target`` (``M_t``) in stage 2 (Adam with ``adversarial_lr`` and ``adversarial_betas``).
 
     Args:
         num_classes: number of classes (linked from the data).
@@ -90,6 +85,9 @@ class ADDA(DomainAdaptationMethod):
         optim: optimiser and schedule of stage 1 (default Adam, lr 1e-3, constant); the schedule's
             progress runs over the ``pretrain_epochs`` epochs.
     """
+
+    #: M_s is frozen in stage 2, so source accuracy cannot select: keep the last epoch.
+    default_monitor = None
 
     def __init__(
         self,
@@ -114,7 +112,6 @@ class ADDA(DomainAdaptationMethod):
             raise ValueError(f"pretrain_epochs must be >= 0, got {pretrain_epochs}")
         if discriminator_input not in ("features", "logits"):
             raise ValueError(f"discriminator_input must be 'features' or 'logits', got {discriminator_input!r}")
-        self.automatic_optimization = False
         self.pretrain_epochs = pretrain_epochs
         self.discriminator_input = discriminator_input
         self.adversarial_lr = adversarial_lr
@@ -122,6 +119,7 @@ class ADDA(DomainAdaptationMethod):
         self.target_encoder = nn.Sequential(copy.deepcopy(self.backbone), copy.deepcopy(self.bottleneck))
         d_in = num_classes if discriminator_input == "logits" else self.feature_dim
         self.discriminator = DomainDiscriminator(d_in, discriminator_hidden)
+        self.gan = GANLoss("vanilla")
         self.register_buffer("stage", torch.ones((), dtype=torch.long))
         self._eval_with_source_encoder = False
 
@@ -139,6 +137,12 @@ class ADDA(DomainAdaptationMethod):
     def target_features(self, x: torch.Tensor) -> torch.Tensor:
         """``M_t(x)``."""
         return self.target_encoder(x)
+
+    def domain_features(self, x: torch.Tensor, domain: Literal["source", "target"]) -> torch.Tensor:
+        """``M_s(x)`` for source images; ``M_t(x)`` for target images once adapted (``M_s`` before)."""
+        if domain == "target" and self.adapted:
+            return self.target_features(x)
+        return self.features(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits of *target* data: ``C(M_t(x))`` once adapted, ``C(M_s(x))`` before."""
@@ -172,11 +176,6 @@ class ADDA(DomainAdaptationMethod):
         self.target_encoder[1].load_state_dict(self.bottleneck.state_dict())
         self.stage.fill_(2)
 
-    def _freeze_source(self) -> None:
-        for module in self.source_modules:
-            module.eval()
-            module.requires_grad_(False)
-
     def on_fit_start(self) -> None:
         trainer = self.trainer
         if trainer.max_epochs is not None and 0 <= trainer.max_epochs <= self.pretrain_epochs:
@@ -188,7 +187,7 @@ class ADDA(DomainAdaptationMethod):
         if self.current_epoch >= self.pretrain_epochs and not self.adapted:
             self.start_adaptation()
         if self.adapted:
-            self._freeze_source()
+            self.freeze(*self.source_modules)
 
     # -- optimisation -------------------------------------------------------------------------
     def _pretrain_steps(self) -> float:
@@ -197,21 +196,23 @@ class ADDA(DomainAdaptationMethod):
             return float("inf")
         return max(float(trainer.num_training_batches) * max(self.pretrain_epochs, 1), 1.0)
 
-    def configure_optimizers(self) -> Any:
+    def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
         backbone = list(self.backbone.parameters())
         rest = list(self.bottleneck.parameters()) + list(self.classifier.parameters())
         groups = [{"params": backbone, "lr_mult": self.optim_cfg.backbone_lr_mult}]
         if rest:
             groups.append({"params": rest, "lr_mult": 1.0})
-        opt_source = self.build_optimizer(groups)
-        cfg = self.optim_cfg
-        sched_source = torch.optim.lr_scheduler.LambdaLR(
-            opt_source, lambda step: lr_factor(cfg, step / self._pretrain_steps()))
-        opt_target = torch.optim.Adam(self.target_encoder.parameters(), lr=self.adversarial_lr,
-                                      betas=self.adversarial_betas)
-        opt_disc = torch.optim.Adam(self.discriminator.parameters(), lr=self.adversarial_lr,
-                                    betas=self.adversarial_betas)
-        return [opt_source, opt_target, opt_disc], [sched_source]
+        adversarial = OptimConfig(name="adam", lr=self.adversarial_lr, betas=self.adversarial_betas,  # type: ignore[arg-type]
+                                  schedule="constant")
+        return {"source": (groups, self.optim_cfg),
+                "discriminator": (list(self.discriminator.parameters()), adversarial),
+                "target": (list(self.target_encoder.parameters()), adversarial)}
+
+    def configure_optimizers(self) -> Any:
+        optimizers, schedulers = super().configure_optimizers()
+        # stage 1's schedule runs over the pre-training batches (it stays at its end value afterwards)
+        schedulers[0] = build_scheduler(optimizers[0], self.optim_cfg, self._pretrain_steps)
+        return optimizers, schedulers
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         if self.adapted:
@@ -220,42 +221,28 @@ class ADDA(DomainAdaptationMethod):
             self._pretrain_step(batch)
 
     def _pretrain_step(self, batch: dict[str, Any]) -> None:
-        opt_source = self.optimizers()[0]
         x_s, y_s = batch["source"]
-        with self.toggled_optimizer(opt_source):
-            loss = F.cross_entropy(self.classifier(self.features(x_s)), y_s)
-            opt_source.zero_grad()
-            self.manual_backward(loss)
-            opt_source.step()
-        self.lr_schedulers().step()
+        loss = self.player_step("source", lambda: F.cross_entropy(self.classifier(self.features(x_s)), y_s))
         self.log_train({"train/cls_loss": loss, "train/stage": 1.0})
 
     def _adaptation_step(self, batch: dict[str, Any]) -> None:
-        _, opt_target, opt_disc = self.optimizers()
         x_s, _ = batch["source"]
         x_t = batch["target"]
-        for module in self.source_modules:  # validation may have switched modes back
-            module.eval()
         with torch.no_grad():
             src = self._discriminator_view(self.features(x_s))
         tgt = self._discriminator_view(self.target_features(x_t))  # one pass of M_t serves both steps
+        d_acc = torch.zeros(())
 
         # 1) discriminator step on fixed features
-        with self.toggled_optimizer(opt_disc):
+        def d_objective() -> torch.Tensor:
+            nonlocal d_acc
             logit_s = self.discriminator(src).squeeze(1)
             logit_t = self.discriminator(tgt.detach()).squeeze(1)
-            d_loss = discriminator_loss(logit_s, logit_t)
             d_acc = 0.5 * ((logit_s > 0).float().mean() + (logit_t <= 0).float().mean())
-            opt_disc.zero_grad()
-            self.manual_backward(d_loss)
-            opt_disc.step()
+            return self.gan.discriminator_loss(logit_s, logit_t)
 
+        d_loss = self.player_step("discriminator", d_objective)
         # 2) target-encoder step against the updated discriminator (inverted labels)
-        with self.toggled_optimizer(opt_target):
-            m_loss = mapping_loss(self.discriminator(tgt).squeeze(1))
-            opt_target.zero_grad()
-            self.manual_backward(m_loss)
-            opt_target.step()
-
+        m_loss = self.player_step("target", lambda: self.gan.generator_loss(self.discriminator(tgt).squeeze(1)))
         self.log_train({"train/d_loss": d_loss, "train/mapping_loss": m_loss, "train/d_acc": d_acc,
-                       "train/stage": 2.0})
+                        "train/stage": 2.0})

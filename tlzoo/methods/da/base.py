@@ -17,64 +17,24 @@ explicitly (``--checkpoint.monitor val/target_acc``); it is an upper bound, not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
-from lightning.pytorch import LightningModule
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
+from tlzoo.core.module import ZooModule, allow_in_checkpoints
+from tlzoo.core.optim import OptimConfig, build_optimizer, build_scheduler, lr_factor
 from tlzoo.nn.backbones import BackboneConfig, build_backbone, mlp_head
+
+__all__ = ["DomainAdaptationMethod", "OptimConfig", "lr_factor", "prediction_entropy"]
 
 SPLIT_NAMES = ("source", "target")
 
 
-@dataclass
-class OptimConfig:
-    """Optimiser and learning-rate schedule.
-
-    The ``dann`` schedule is DANN's annealing ``mu_p = lr / (1 + alpha * p) ** beta`` with
-    training progress ``p`` in [0, 1] (Ganin et al., JMLR 2016, Sec. 5.2.2: alpha=10, beta=0.75).
-
-    Args:
-        name: ``sgd`` or ``adam``.
-        lr: base learning rate (of the new layers).
-        momentum: SGD momentum.
-        weight_decay: L2 penalty.
-        nesterov: Nesterov momentum for SGD.
-        schedule: ``dann``, ``cosine`` or ``constant``.
-        alpha: DANN annealing alpha.
-        beta: DANN annealing beta.
-        backbone_lr_mult: learning-rate multiplier of the backbone (0.1 for an ImageNet-pretrained
-            ResNet, as in most Office-31 code).
-    """
-
-    name: Literal["sgd", "adam"] = "sgd"
-    lr: float = 0.01
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    nesterov: bool = False
-    schedule: Literal["dann", "cosine", "constant"] = "dann"
-    alpha: float = 10.0
-    beta: float = 0.75
-    backbone_lr_mult: float = 1.0
-
-
-# Checkpoints store these dataclasses in their hyper-parameters; allow them under torch.load's
-# weights_only=True default so ``Method.load_from_checkpoint(path)`` works outside the CLI too.
-torch.serialization.add_safe_globals([BackboneConfig, OptimConfig])
-
-
-def lr_factor(cfg: OptimConfig, progress: float) -> float:
-    """Multiplier of the base learning rate at training progress ``progress`` in [0, 1]."""
-    p = min(max(progress, 0.0), 1.0)
-    if cfg.schedule == "dann":
-        return (1.0 + cfg.alpha * p) ** (-cfg.beta)
-    if cfg.schedule == "cosine":
-        return 0.5 * (1.0 + torch.cos(torch.tensor(torch.pi * p)).item())
-    return 1.0
+# Checkpoints store this dataclass in their hyper-parameters (OptimConfig is registered by tlzoo.core).
+allow_in_checkpoints(BackboneConfig)
 
 
 def prediction_entropy(logits: torch.Tensor) -> torch.Tensor:
@@ -83,7 +43,7 @@ def prediction_entropy(logits: torch.Tensor) -> torch.Tensor:
     return -(log_p.exp() * log_p).sum(dim=1)
 
 
-class DomainAdaptationMethod(LightningModule):
+class DomainAdaptationMethod(ZooModule):
     """Base of every classifier-based domain-adaptation method (not used directly).
 
     Args:
@@ -96,6 +56,9 @@ class DomainAdaptationMethod(LightningModule):
         dropout: dropout in the label classifier.
         optim: optimiser and schedule.
     """
+
+    #: Selection on held-out *source* accuracy: never on target labels.
+    default_monitor = ("val/source_acc", "max")
 
     def __init__(
         self,
@@ -137,29 +100,14 @@ class DomainAdaptationMethod(LightningModule):
         """Class logits."""
         return self.classifier(self.features(x))
 
-    # -- progress -----------------------------------------------------------------------------
-    @property
-    def total_steps(self) -> int:
-        """Optimizer steps in the whole run (for the schedules)."""
-        trainer = self._trainer
-        if trainer is None:
-            return 0
-        steps = trainer.estimated_stepping_batches
-        return int(steps) if steps != float("inf") else 0
+    def domain_features(self, x: torch.Tensor, domain: Literal["source", "target"]) -> torch.Tensor:
+        """The features this method uses for images of ``domain`` (one shared encoder here; methods
+        with one encoder per domain, such as ADDA, override it). Analysis tools call this."""
+        return self.features(x)
 
-    # -- logging ------------------------------------------------------------------------------
-    def log_train(self, metrics: dict[str, Any], prog_bar: bool = True) -> None:
-        """Log training scalars on the steps whose logs Lightning writes to the logger (every
-        ``trainer.log_every_n_steps``), on each epoch's last batch (progress bar, callbacks) and on
-        the first step, and skip the others: on a small network ``self.log`` costs more than the
-        training step itself, and values logged on the other steps would never be written."""
-        trainer = self._trainer
-        connector = getattr(trainer, "_logger_connector", None)
-        first = not getattr(self, "_logged_train_once", False)
-        if (trainer is None or connector is None or first or getattr(connector, "should_update_logs", True)
-                or getattr(trainer, "is_last_batch", False)):
-            self._logged_train_once = True
-            self.log_dict(metrics, prog_bar=prog_bar)
+    def domain_logits(self, x: torch.Tensor, domain: Literal["source", "target"]) -> torch.Tensor:
+        """Class logits of images of ``domain``."""
+        return self.classifier(self.domain_features(x, domain))
 
     # -- evaluation ---------------------------------------------------------------------------
     def _eval_step(self, batch: Any, dataloader_idx: int, stage: str) -> dict[str, torch.Tensor]:
@@ -199,19 +147,12 @@ class DomainAdaptationMethod(LightningModule):
         return groups
 
     def build_optimizer(self, groups: list[dict[str, Any]]) -> torch.optim.Optimizer:
-        cfg = self.optim_cfg
-        for g in groups:
-            g["lr"] = cfg.lr * g.get("lr_mult", 1.0)
-        if cfg.name == "adam":
-            return torch.optim.Adam(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
-                               nesterov=cfg.nesterov)
+        return build_optimizer(groups, self.optim_cfg)
 
     def build_scheduler(self, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
-        total = max(self.total_steps, 1)
-        cfg = self.optim_cfg
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(cfg, step / total))
-        return {"scheduler": scheduler, "interval": "step"}
+        """Stepped once per batch over the whole run."""
+        return {"scheduler": build_scheduler(optimizer, self.optim_cfg, lambda: self.total_batches),
+                "interval": "step"}
 
     def configure_optimizers(self) -> Any:
         optimizer = self.build_optimizer(self.parameter_groups())

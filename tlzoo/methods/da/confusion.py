@@ -30,9 +30,9 @@ Why manual optimisation: ``L_D`` and ``L_conf`` are different losses (confusion 
 distribution; it is not ``-L_D``), so no gradient-reversal trick gives both updates from one
 backward pass. Each training step therefore makes two updates with two optimisers: first the
 domain classifier on detached features (``L_D``), then the representation and label classifier
-(``L``) with the domain classifier frozen (``toggled_optimizer``). Both learning-rate schedules are
-stepped once per batch. Note that Lightning counts each ``optimizer.step()`` in
-``trainer.global_step``, so ``global_step`` (and ``--trainer.max_steps``) advance by two per batch.
+(``L``) with the domain classifier frozen (:meth:`~tlzoo.core.adversarial.AdversarialMixin.player_step`). Both
+learning-rate schedules are stepped once per batch, and ``trainer.global_step`` (hence
+``--trainer.max_steps``) counts batches, as for every method.
 
 Code vs. paper: ``features`` = f(x; theta_repr) (fc7), ``classifier`` = theta_C (fc8),
 ``discriminator`` = theta_D (fcD; one logit for the two domains, q = (sigmoid(z), 1 - sigmoid(z));
@@ -52,6 +52,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from tlzoo.core.adversarial import AdversarialMixin
 from tlzoo.data.few_labels import endless, few_labels_loader
 from tlzoo.methods.da.base import DomainAdaptationMethod, OptimConfig
 from tlzoo.nn.backbones import BackboneConfig
@@ -59,7 +60,7 @@ from tlzoo.nn.discriminators import DomainDiscriminator
 from tlzoo.nn.losses import class_soft_labels, domain_classifier_loss, domain_confusion_loss, soft_label_loss
 
 
-class DomainConfusion(DomainAdaptationMethod):
+class DomainConfusion(AdversarialMixin, DomainAdaptationMethod):
     """Alternating domain classifier / domain confusion, plus soft-label loss on labelled target data.
 
     Args:
@@ -104,7 +105,6 @@ class DomainConfusion(DomainAdaptationMethod):
             raise ValueError(f"target_labels_per_class must be >= 0, got {target_labels_per_class}")
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
-        self.automatic_optimization = False
         self.discriminator = DomainDiscriminator(self.feature_dim, discriminator_hidden, discriminator_dropout)
         self.confusion_weight = confusion_weight
         self.soft_label_weight = soft_label_weight
@@ -144,7 +144,6 @@ class DomainConfusion(DomainAdaptationMethod):
 
     # -- training -------------------------------------------------------------------------------
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        opt_f, opt_d = self.optimizers()  # type: ignore[misc]
         x_s, y_s = batch["source"]
         x_t = batch["target"]
         labelled = self.next_labelled_target()
@@ -155,42 +154,37 @@ class DomainConfusion(DomainAdaptationMethod):
                              torch.ones(len(feats) - n_s, dtype=torch.long, device=feats.device)])
 
         # 1) domain classifier: min L_D on detached features
-        with self.toggled_optimizer(opt_d):
-            d_loss = domain_classifier_loss(self.discriminator(feats.detach()), domains)
-            opt_d.zero_grad()
-            self.manual_backward(d_loss)
-            opt_d.step()
+        d_loss = self.player_step(
+            "domain_classifier", lambda: domain_classifier_loss(self.discriminator(feats.detach()), domains))
 
         # 2) representation + label classifier: min L_C + lambda L_conf + nu L_soft (fcD frozen)
-        with self.toggled_optimizer(opt_f):
+        parts: dict[str, torch.Tensor] = {}
+
+        def representation_loss() -> torch.Tensor:
             logits = self.classifier(feats)
-            conf = domain_confusion_loss(self.discriminator(feats))
+            parts["confusion"] = domain_confusion_loss(self.discriminator(feats))
             if labelled is not None:
                 n_l = len(labelled[1])
                 y_all = torch.cat([y_s, labelled[1]])
-                cls_loss = F.cross_entropy(torch.cat([logits[:n_s], logits[-n_l:]]), y_all)
+                parts["cls"] = F.cross_entropy(torch.cat([logits[:n_s], logits[-n_l:]]), y_all)
                 self.update_soft_labels(logits[:n_s], y_s)
-                soft = soft_label_loss(logits[-n_l:], labelled[1], self.soft_labels, self.temperature)
+                parts["soft"] = soft_label_loss(logits[-n_l:], labelled[1], self.soft_labels, self.temperature)
             else:
-                cls_loss = F.cross_entropy(logits[:n_s], y_s)
-                soft = torch.zeros((), device=feats.device)
-            loss = cls_loss + self.confusion_weight * conf + self.soft_label_weight * soft
-            opt_f.zero_grad()
-            self.manual_backward(loss)
-            opt_f.step()
+                parts["cls"] = F.cross_entropy(logits[:n_s], y_s)
+                parts["soft"] = torch.zeros((), device=feats.device)
+            return parts["cls"] + self.confusion_weight * parts["confusion"] + self.soft_label_weight * parts["soft"]
 
-        for sched in self.lr_schedulers():  # type: ignore[union-attr]
-            sched.step()
-        self.log_train({"train/cls_loss": cls_loss, "train/domain_loss": d_loss, "train/confusion": conf,
-                       "train/soft_label_loss": soft})
+        self.player_step("representation", representation_loss)
+        self.log_train({"train/cls_loss": parts["cls"].detach(), "train/domain_loss": d_loss,
+                        "train/confusion": parts["confusion"].detach(), "train/soft_label_loss": parts["soft"].detach()})
 
-    def configure_optimizers(self) -> Any:
+    def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
+        """The domain classifier (theta_D) steps first, then the representation and label classifier."""
         disc = {id(p) for p in self.discriminator.parameters()}
         groups = []
         for g in self.parameter_groups():
             params = [p for p in g["params"] if id(p) not in disc]
             if params:
                 groups.append({**g, "params": params})
-        opt_f = self.build_optimizer(groups)
-        opt_d = self.build_optimizer([{"params": list(self.discriminator.parameters()), "lr_mult": 1.0}])
-        return [opt_f, opt_d], [self.build_scheduler(opt_f), self.build_scheduler(opt_d)]
+        return {"domain_classifier": (list(self.discriminator.parameters()), self.optim_cfg),
+                "representation": (groups, self.optim_cfg)}

@@ -30,17 +30,7 @@ from tlzoo.methods.da.base import DomainAdaptationMethod, OptimConfig
 from tlzoo.nn.backbones import BackboneConfig
 from tlzoo.nn.discriminators import DomainDiscriminator
 from tlzoo.nn.grl import GradientReversal
-
-
-def domain_adversarial_loss(logits_source: torch.Tensor, logits_target: torch.Tensor) -> torch.Tensor:
-    """``L_d``: mean binary cross-entropy of the domain classifier over both domains (source = 1).
-
-    Each domain is averaged separately and the two means are averaged, as ``1/n sum_S + 1/n' sum_T``
-    with equal batch sizes.
-    """
-    loss_s = F.binary_cross_entropy_with_logits(logits_source, torch.ones_like(logits_source))
-    loss_t = F.binary_cross_entropy_with_logits(logits_target, torch.zeros_like(logits_target))
-    return 0.5 * (loss_s + loss_t)
+from tlzoo.nn.losses import domain_adversarial_loss
 
 
 class DANN(DomainAdaptationMethod):
@@ -86,7 +76,7 @@ class DANN(DomainAdaptationMethod):
         self.grl = GradientReversal(gamma=gamma, lambda_max=lambda_max, schedule=lambda_schedule)
 
     def on_fit_start(self) -> None:
-        self.grl.total_steps = self.total_steps
+        self.grl.total_steps = self.total_batches
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         x_s, y_s = batch["source"]

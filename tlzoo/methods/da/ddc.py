@@ -90,7 +90,7 @@ class DDC(DomainAdaptationMethod):
     def current_weight(self) -> float:
         if self.mmd_schedule == "constant":
             return self.mmd_weight
-        total = max(self.total_steps, 1)
+        total = max(self.total_batches, 1)
         return dann_lambda(self.global_step / total, lambda_max=self.mmd_weight)
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:

@@ -16,7 +16,7 @@ reconstructs the image from ``h_c + h_p``, the label classifier sees ``h_c`` onl
   ``x_hat = D(E_c(x) + E_p(x))``, with the scale-invariant MSE of eq. 4 (averaged per domain).
 * ``L_difference = ||H_c^s^T H_p^s||_F^2 + ||H_c^t^T H_p^t||_F^2`` (eq. 5). As in the authors' code,
   the codes are centred and their rows L2-normalised, and the squared entries are *averaged*
-  (Frobenius norm / (d_c d_p)); see :func:`tlzoo.nn.dsn_losses.difference_loss`.
+  (Frobenius norm / (d_c d_p)); see :func:`tlzoo.nn.losses.reconstruction.difference_loss`.
 * ``L_similarity`` on the shared codes, ``similarity``:
   ``dann`` (eq. 6): a domain classifier ``Z`` behind a gradient reversal layer, binary
   cross-entropy on domain labels (source = 1), so ``E_c`` maximises what ``Z`` minimises;
@@ -47,13 +47,12 @@ import torch
 import torch.nn.functional as F
 
 from tlzoo.methods.da.base import DomainAdaptationMethod, OptimConfig
-from tlzoo.methods.da.dann import domain_adversarial_loss
+from tlzoo.nn.autoencoder_parts import PrivateEncoder, SharedDecoder
 from tlzoo.nn.backbones import BackboneConfig
 from tlzoo.nn.discriminators import DomainDiscriminator
-from tlzoo.nn.dsn_losses import difference_loss, scale_invariant_mse
-from tlzoo.nn.dsn_parts import PrivateEncoder, SharedDecoder
 from tlzoo.nn.grl import GradientReversal
 from tlzoo.nn.losses import mmd2
+from tlzoo.nn.losses.reconstruction import difference_loss, scale_invariant_mse
 
 
 class DSN(DomainAdaptationMethod):

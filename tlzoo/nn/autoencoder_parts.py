@@ -1,4 +1,5 @@
-"""The private encoders and the shared decoder of Domain Separation Networks (plain ``nn.Module``).
+"""Small convolutional encoder and decoder for auto-encoding methods (plain ``nn.Module``): the private
+encoders and the shared decoder of Domain Separation Networks, where they first served.
 
 Bousmalis et al., "Domain Separation Networks", NIPS 2016, https://arxiv.org/abs/1608.06019.
 The architectures follow the authors' released code for the digit experiments

@@ -1,11 +1,16 @@
-"""The two losses specific to Domain Separation Networks (Bousmalis et al., NIPS 2016).
+"""Reconstruction losses: L1 (pix2pix), cycle consistency and identity (CycleGAN), and the two
+losses of Domain Separation Networks (scale-invariant MSE, difference loss).
 
-Bousmalis, Trigeorgis, Silberman, Krishnan & Erhan, "Domain Separation Networks", NIPS 2016,
-https://arxiv.org/abs/1608.06019. The similarity loss (DANN or MMD) is not here: DSN uses the
-domain discriminator of :mod:`tlzoo.nn.discriminators` or :func:`tlzoo.nn.losses.mmd2`.
+* :func:`l1_reconstruction`: ``E ||x - x_hat||_1`` as a mean over elements (pix2pix's ``L_L1``,
+  Isola et al., CVPR 2017, https://arxiv.org/abs/1611.07004, eq. 3).
+* :func:`cycle_consistency_loss`: CycleGAN's ``L_cyc`` (Zhu et al., ICCV 2017,
+  https://arxiv.org/abs/1703.10593, eq. 2), one direction per call.
+* :func:`identity_loss`: CycleGAN's identity mapping loss (Sec. 5.2, after Taigman et al., ICLR 2017).
+* :func:`scale_invariant_mse` and :func:`difference_loss`: DSN's ``L_si_mse`` (eq. 4) and
+  ``L_difference`` (eq. 5); Bousmalis, Trigeorgis, Silberman, Krishnan & Erhan, "Domain Separation
+  Networks", NIPS 2016, https://arxiv.org/abs/1608.06019.
 
-* :func:`scale_invariant_mse`, the reconstruction loss ``L_si_mse`` (paper eq. 4).
-* :func:`difference_loss`, the soft subspace orthogonality ``L_difference`` (paper eq. 5).
+Each takes tensors of any matching shape; low-precision inputs are cast to float32 first.
 """
 
 from __future__ import annotations
@@ -16,8 +21,33 @@ import torch
 import torch.nn.functional as F
 
 
+def _check_same_shape(a: torch.Tensor, b: torch.Tensor, names: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{names} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+
+
+def l1_reconstruction(x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
+    """``mean |x - x_hat|`` over all elements (pix2pix eq. 3, ``L_L1(G) = E ||y - G(x, z)||_1``, as a
+    per-element mean, which is how the paper's ``lambda = 100`` is scaled)."""
+    _check_same_shape(x, x_hat, "x and x_hat")
+    return F.l1_loss(x_hat.to(torch.promote_types(x_hat.dtype, torch.float32)),
+                     x.to(torch.promote_types(x.dtype, torch.float32)))
+
+
+def cycle_consistency_loss(x: torch.Tensor, x_cycled: torch.Tensor) -> torch.Tensor:
+    """One direction of CycleGAN's eq. 2, ``E_x ||F(G(x)) - x||_1`` as a mean over elements; the full
+    ``L_cyc`` is the sum over both directions (``x_cycled = F(G(x))`` and ``G(F(y))``)."""
+    return l1_reconstruction(x, x_cycled)
+
+
+def identity_loss(y: torch.Tensor, g_of_y: torch.Tensor) -> torch.Tensor:
+    """CycleGAN Sec. 5.2, ``L_identity = E_y ||G(y) - y||_1`` (+ the same for ``F`` and ``x``), as a mean
+    over elements: a generator fed an image of its *output* domain should leave it unchanged."""
+    return l1_reconstruction(y, g_of_y)
+
+
 def scale_invariant_mse(x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
-    """Paper eq. 4, averaged over the batch::
+    """DSN eq. 4 (``L_si_mse``), averaged over the batch::
 
         L_si_mse(x, x_hat) = 1/k ||x - x_hat||_2^2 - 1/k^2 ((x - x_hat) . 1_k)^2
 
@@ -39,7 +69,7 @@ def difference_loss(
     normalize: bool = True,
     reduction: Literal["mean", "sum"] = "mean",
 ) -> torch.Tensor:
-    """Soft orthogonality of the shared and private codes of one domain (paper eq. 5)::
+    """Soft orthogonality of the shared and private codes of one domain (DSN eq. 5)::
 
         L_difference = || H_c^T H_p ||_F^2
 

@@ -1,6 +1,7 @@
-"""Feature-level domain-adaptation losses: MMD (single- and multi-kernel), CORAL, domain confusion
-and soft-label transfer. Plain functions on tensors (plus one ``nn.Module`` wrapper for MMD), each
-recomputed by hand in ``tests/test_losses.py``.
+"""Feature-level alignment losses: MMD (single- and multi-kernel), CORAL, and soft-label transfer.
+Plain functions on tensors (plus one ``nn.Module`` wrapper for MMD), each recomputed by hand in
+``tests/test_losses.py``. The domain classifier and domain confusion terms of Tzeng et al. (ICCV 2015)
+are in :mod:`tlzoo.nn.losses.adversarial`, with the other binary domain terms.
 
 References
 ----------
@@ -11,8 +12,8 @@ References
   ``k = sum_u beta_u k_u`` a convex combination of Gaussian kernels.
 * CORAL: Sun & Saenko, "Deep CORAL: Correlation Alignment for Deep Domain Adaptation", ECCV 2016
   Workshops, eq. (1)-(3).
-* Domain confusion and soft labels: Tzeng et al., "Simultaneous Deep Transfer Across Domains and
-  Tasks", ICCV 2015, eq. (2)-(5).
+* Soft labels: Tzeng et al., "Simultaneous Deep Transfer Across Domains and Tasks", ICCV 2015,
+  Sec. 3.2, eq. (5).
 """
 
 from __future__ import annotations
@@ -159,35 +160,8 @@ def coral_loss(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (diff * diff).sum() / (4 * d * d)
 
 
-# -- domain confusion and soft labels (Tzeng et al., ICCV 2015) -----------------------------------
-def _domain_log_probs(domain_logits: torch.Tensor) -> torch.Tensor:
-    """Log-probabilities over domains, ``(N, D)``. A single logit per example (``(N,)`` or ``(N, 1)``,
-    the :class:`~tlzoo.nn.discriminators.DomainDiscriminator` convention) is the two-domain case
-    with probabilities ``(sigmoid(z), 1 - sigmoid(z))``."""
-    if domain_logits.ndim == 1 or domain_logits.shape[1] == 1:
-        z = domain_logits.reshape(-1).float()
-        return torch.stack([F.logsigmoid(z), F.logsigmoid(-z)], dim=1)
-    return F.log_softmax(domain_logits.float(), dim=1)
-
-
-def domain_classifier_loss(domain_logits: torch.Tensor, domains: torch.Tensor) -> torch.Tensor:
-    """ICCV'15 eq. (2), ``L_D = -sum_d 1[y_D = d] log q_d``, averaged over the batch.
-
-    ``domains`` holds each example's domain index: with single-logit outputs, 0 = source (the
-    logit's positive side, the DANN convention "source = 1") and 1 = target.
-    """
-    return F.nll_loss(_domain_log_probs(domain_logits), domains.long())
-
-
-def domain_confusion_loss(domain_logits: torch.Tensor) -> torch.Tensor:
-    """ICCV'15 eq. (3), ``L_conf = -sum_d 1/D log q_d``: cross-entropy of the domain classifier's
-    prediction against the uniform distribution over the ``D`` domains, averaged over the batch.
-
-    Its minimum ``log D`` (``log 2`` for two domains) is reached when ``q`` is uniform.
-    """
-    return -_domain_log_probs(domain_logits).mean(1).mean()
-
-
+# -- soft labels (Tzeng et al., ICCV 2015) --------------------------------------------------------
+# The domain classifier and confusion terms of the same paper live in tlzoo.nn.losses.adversarial.
 def class_soft_labels(logits: torch.Tensor, labels: torch.Tensor, num_classes: int,
                       temperature: float = 2.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-class average of ``softmax(logits / T)`` (ICCV'15 Sec. 3.2, the "soft label" ``l^(k)``).

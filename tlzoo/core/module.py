@@ -1,0 +1,96 @@
+"""The base of every LightningModule of the zoo.
+
+What it fixes for every method, whatever its family:
+
+* **Training progress is counted in batches.** ``trainer.global_step`` advances by one per batch for
+  every method, also for those that step several optimisers per batch (GANs, ADDA, domain
+  confusion; see :class:`tlzoo.core.adversarial.AdversarialMixin`). So ``--trainer.max_steps``,
+  ``log_every_n_steps``, the logged x-axis and every schedule mean the same for every method.
+  :attr:`ZooModule.progress` is ``batches done / batches in the run``.
+* **Logging throttle through the public API.** :meth:`ZooModule.log_train` logs training scalars
+  only on the batches whose logs Lightning writes (every ``trainer.log_every_n_steps``), on the
+  first batch and on each epoch's last batch: on a small network ``self.log`` costs more than the
+  training step itself.
+* **The method declares its checkpoint selection and predict output.** :attr:`default_monitor` is
+  the ``(metric, mode)`` the CLI's checkpoint callback monitors when the user does not say
+  (``None``: keep the last epoch); :attr:`predict_output` says what ``tlzoo predict`` writes.
+* **Checkpoints load outside the CLI.** :func:`allow_in_checkpoints` registers the config
+  dataclasses stored in hyper-parameters with ``torch.load``'s ``weights_only`` allow-list.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import torch
+from lightning.pytorch import LightningModule
+
+from tlzoo.core.optim import OptimConfig
+
+PredictOutput = Literal["classes", "images", "segmentation"]
+
+
+def allow_in_checkpoints(*types: type) -> None:
+    """Let ``torch.load(..., weights_only=True)`` (the default) rebuild these classes, so
+    ``Method.load_from_checkpoint(path)`` works for hyper-parameters that are config dataclasses."""
+    torch.serialization.add_safe_globals(list(types))
+
+
+allow_in_checkpoints(OptimConfig)
+
+
+class ZooModule(LightningModule):
+    """Base of every method. Subclasses that override :meth:`on_train_batch_start` call ``super()``."""
+
+    #: ``(metric, mode)`` monitored by the CLI's checkpoint callback by default; ``None``: keep the last epoch.
+    default_monitor: ClassVar[tuple[str, Literal["min", "max"]] | None] = None
+    #: What ``tlzoo predict`` writes: ``classes`` (a CSV of labels), ``images`` (a folder of images) or
+    #: ``segmentation`` (label maps).
+    predict_output: ClassVar[PredictOutput] = "classes"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._batch_start_step = 0
+        self._player_steps_this_batch = 0
+        self._logged_train_once = False
+
+    # -- progress -----------------------------------------------------------------------------
+    @property
+    def total_batches(self) -> int:
+        """Training batches in the whole run (0 before the trainer knows, or when unbounded)."""
+        trainer = self._trainer
+        if trainer is None:
+            return 0
+        steps = trainer.estimated_stepping_batches
+        return int(steps) if steps != float("inf") else 0
+
+    @property
+    def batches_done(self) -> int:
+        """Training batches completed before the current one (``trainer.global_step``)."""
+        trainer = self._trainer
+        return int(trainer.global_step) if trainer is not None else 0
+
+    @property
+    def progress(self) -> float:
+        """Training progress in [0, 1]: batches done over batches in the run."""
+        total = self.total_batches
+        return min(self.batches_done / total, 1.0) if total > 0 else 0.0
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        self._batch_start_step = self.batches_done
+        self._player_steps_this_batch = 0
+
+    # -- logging ------------------------------------------------------------------------------
+    def _logs_are_written_now(self) -> bool:
+        trainer = self._trainer
+        if trainer is None:
+            return True
+        every = trainer.log_every_n_steps
+        # Lightning writes training logs after batch k (0-based) when (k + 1) % every == 0.
+        return (every > 0 and (self._batch_start_step + 1) % every == 0) or bool(trainer.is_last_batch)
+
+    def log_train(self, metrics: dict[str, Any], prog_bar: bool = True) -> None:
+        """Log training scalars on the batches whose logs are written (see the module docstring)."""
+        if not self._logged_train_once or self._logs_are_written_now():
+            self._logged_train_once = True
+            self.log_dict(metrics, prog_bar=prog_bar)
