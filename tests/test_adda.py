@@ -14,8 +14,8 @@ from tlzoo.data.base import DomainAdaptationDataModule
 from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.data.tensors import TensorImageDataset
 from tlzoo.methods import ADDA
-from tlzoo.nn.losses.adversarial import GANLoss
 from tlzoo.nn.backbones import BackboneConfig
+from tlzoo.nn.losses.adversarial import GANLoss
 
 
 class TinyDigits(DomainAdaptationDataModule):

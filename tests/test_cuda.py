@@ -36,3 +36,23 @@ def test_gradient_reversal_under_autocast() -> None:
         y = grad_reverse(torch.nn.functional.linear(x, torch.ones(4, 8, device="cuda")), 0.5)
     y.float().sum().backward()
     torch.testing.assert_close(x.grad, torch.full_like(x, -0.5 * 4))
+
+
+@pytest.mark.parametrize("precision", ["16-mixed", "bf16-mixed"])
+@pytest.mark.parametrize("case", ["pix2pix", "cyclegan", "adda"])
+def test_adversarial_methods_under_mixed_precision(case: str, precision: str) -> None:
+    """Several players stepped by hand under autocast (and fp16 gradient scaling): finite losses and
+    weights, one global step per batch."""
+    from tests.contracts.test_adversarial import CASES, WARMUP
+
+    seed_everything(0)
+    model, data = CASES[case]()
+    steps = 2 * (WARMUP.get(case, 0) + 2)
+    trainer = Trainer(accelerator="gpu", devices=1, precision=precision, max_steps=steps, limit_train_batches=2,
+                      limit_val_batches=1, num_sanity_val_steps=0, logger=False, enable_progress_bar=False,
+                      enable_checkpointing=False, enable_model_summary=False)
+    trainer.fit(model, data)
+    assert trainer.global_step == steps
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    assert metrics and all(torch.isfinite(torch.tensor(v)) for v in metrics.values()), metrics

@@ -9,35 +9,46 @@ Defaults added here: W&B logger (offline without credentials), a ``checkpoint`` 
 ``val/source_acc`` for domain adaptation, never target labels, and keeps ``last.ckpt``), a
 checkpoint on interruption, and the resolved config saved next to the checkpoints. What ``tlzoo
 predict`` writes is the method's ``predict_output`` (class CSV, image folder, label maps).
+
+Reliability (docs/errors.md): user errors are one ``tlzoo: error:`` line and exit 2; ``fit`` stops at the
+first non-finite loss (:class:`~tlzoo.callbacks.guards.NonFiniteGuard`); checkpoints are written
+atomically (:mod:`tlzoo.callbacks.checkpointing`); without a logger each run gets ``<root>/version_<N>``;
+``--ckpt_path`` must hold a checkpoint of the configured class, and the config (not the checkpoint's
+hyper-parameters) says what is built; ``validate`` / ``test`` / ``predict`` need ``--ckpt_path``; SIGTERM
+saves ``interrupted.ckpt`` and exits 143, a second SIGTERM ends the process at once.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from lightning.pytorch import LightningModule, Trainer
-from lightning.pytorch.callbacks import Callback, LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
+from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 import tlzoo.callbacks  # noqa: F401  (registers the callbacks' short names)
 import tlzoo.data  # noqa: F401  (registers the data modules' short names)
 import tlzoo.methods  # noqa: F401  (registers the methods' short names)
+from tlzoo.callbacks.checkpointing import (
+    BestCheckpoint,
+    InterruptCheckpoint,
+    LatestCheckpoint,
+)
+from tlzoo.callbacks.guards import NonFiniteGuard
+from tlzoo.callbacks.paths import run_folder
+from tlzoo.checkpoints import checkpoint_hparams
 from tlzoo.errors import TLZooError
 from tlzoo.loggers import TLZooWandbLogger
 
 
 def run_dir(trainer: Trainer) -> Path:
-    """The folder of this run: where its checkpoints and config live."""
-    for cb in trainer.callbacks:  # type: ignore[attr-defined]
-        if isinstance(cb, ModelCheckpoint) and cb.dirpath:
-            return Path(cb.dirpath).parent
-    logger = trainer.logger
-    if logger is not None and logger.version is not None:
-        return Path(logger.save_dir or trainer.default_root_dir) / str(logger.name) / str(logger.version)
-    return Path(trainer.default_root_dir)
+    """The folder of this run: where its checkpoints and config live (see :func:`run_folder`)."""
+    return run_folder(trainer)
 
 
 class SaveConfigWithRun(SaveConfigCallback):
@@ -85,7 +96,7 @@ class TLZooCLI(LightningCLI):
         )
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(BestCheckpoint, "checkpoint")
         parser.set_defaults(
             {
                 "checkpoint.monitor": AUTO,  # the method's default_monitor (see resolve_default_monitor)
@@ -98,36 +109,130 @@ class TLZooCLI(LightningCLI):
         parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
         parser.link_arguments("data.input_shape", "model.init_args.input_shape", apply_on="instantiate")
 
+    # -- checks before anything is built ------------------------------------------------------
+    def _parse_ckpt_path(self) -> None:
+        """Check ``--ckpt_path`` before anything is built; the config, not the checkpoint, says what to build.
+
+        LightningCLI would replace the model config by the checkpoint's hyper-parameters, so a
+        checkpoint of another method silently replaced the configured one and explicit flags were
+        ignored on resume. Here the checkpoint must be of the configured class, and each configured
+        value that differs from the checkpoint's is printed on one line (the configured value is used).
+        """
+        subcommand = self.config.get("subcommand")
+        if not subcommand:
+            return
+        ckpt_path = self.config[subcommand].get("ckpt_path")
+        if subcommand in EVALUATION_COMMANDS and not ckpt_path:
+            raise TLZooError(
+                f"tlzoo {subcommand} needs trained weights: pass --ckpt_path <run>/checkpoints/last.ckpt (or a "
+                f"best-*.ckpt written by tlzoo fit); without it the untrained network would be scored"
+            )
+        if not ckpt_path:
+            return
+        hparams = checkpoint_hparams(ckpt_path)
+        self._ckpt_hparams = hparams
+        model = self.config[subcommand].get("model") or {}
+        configured = str(model.get("class_path") or "")
+        stored = str(hparams.get("_class_path") or "")
+        if configured and stored and stored.rpartition(".")[2] != configured.rpartition(".")[2]:
+            raise TLZooError(
+                f"checkpoint {ckpt_path} is a {stored.rpartition('.')[2]} model but the config asks for "
+                f"{configured.rpartition('.')[2]}: pass the -c file the checkpoint was trained with, or a "
+                f"checkpoint of {configured.rpartition('.')[2]}"
+            )
+        init_args = model.get("init_args")
+        current = init_args.as_dict() if hasattr(init_args, "as_dict") else dict(init_args or {})
+        for key, (now, then) in sorted(_differences(current, hparams).items()):
+            print(f"note: model.init_args.{key} = {now!r} (configured; the checkpoint was trained with {then!r})",
+                  file=sys.stderr)
+
+    def before_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config
+        trainer = config.get("trainer") or {}
+        root = trainer.get("default_root_dir")
+        logger = trainer.get("logger")
+        # The default logger writes under its own save_dir ("runs"): follow --trainer.default_root_dir.
+        if root and logger is not None and not isinstance(logger, bool):
+            loggers = logger if isinstance(logger, list) else [logger]
+            for one in loggers:
+                class_path = str(_get(one, "class_path") or "")
+                init_args = _get(one, "init_args")
+                if class_path.endswith("TLZooWandbLogger") and init_args is not None \
+                        and _get(init_args, "save_dir") in (None, "runs"):
+                    _set(init_args, "save_dir", str(root))
+
     def instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         resolve_default_monitor(config)
         # jsonargparse wraps errors raised by a data module's or model's __init__ in a ValueError
-        # listing Union subtypes; surface our own actionable error instead.
+        # listing Union subtypes; surface our own actionable error instead (also a plain ValueError
+        # raised by a tlzoo argument check, e.g. batch_size 0).
         try:
             super().instantiate_classes()
         except ValueError as err:
-            cause: BaseException | None = err
-            while cause is not None and not isinstance(cause, TLZooError):
-                cause = cause.__cause__ or cause.__context__
-            if cause is None:
+            user = _user_error(err)
+            if user is None:
                 raise
-            raise cause from None
+            raise user from None
+
+    def after_instantiate_classes(self) -> None:
+        hparams = getattr(self, "_ckpt_hparams", None)
+        if not hparams or self.datamodule is None:
+            return
+        stored, data = hparams.get("num_classes"), getattr(self.datamodule, "num_classes", None)
+        if isinstance(stored, int) and isinstance(data, int) and stored != data:
+            raise TLZooError(
+                f"the checkpoint was trained for {stored} classes but the data has {data}: pass a checkpoint "
+                f"trained on these classes (--ckpt_path), or the data it was trained on (--data.*)"
+            )
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
         trainer = super().instantiate_trainer(**kwargs)
         callbacks = trainer.callbacks  # type: ignore[attr-defined]
         if trainer.logger is not None and not any(isinstance(cb, LearningRateMonitor) for cb in callbacks):
             callbacks.append(LearningRateMonitor(logging_interval="step"))
+        if not any(isinstance(cb, NonFiniteGuard) for cb in callbacks):
+            callbacks.append(NonFiniteGuard())
         if self.subcommand == "predict":
             from tlzoo.prediction_writer import prediction_writer
 
             callbacks.append(prediction_writer(self.model, Path(trainer.default_root_dir) / "predictions"))
         ckpt = next((cb for cb in callbacks if isinstance(cb, ModelCheckpoint)), None)
+        if ckpt is not None and ckpt.dirpath is None and trainer.logger is None and self.subcommand == "fit":
+            # No logger gives no run folder: one per run, so two runs never share last.ckpt / config.yaml.
+            ckpt.dirpath = str((new_run_folder(Path(trainer.default_root_dir)) / "checkpoints").resolve())
         if ckpt is not None and not any(isinstance(cb, InterruptCheckpoint) for cb in callbacks):
             callbacks.append(InterruptCheckpoint(ckpt))
         if ckpt is not None and not any(isinstance(cb, LatestCheckpoint) for cb in callbacks):
             callbacks.append(LatestCheckpoint(dirpath=ckpt.dirpath))
         return trainer
+
+    def _run_subcommand(self, subcommand: str) -> None:
+        """Run it with a SIGTERM handler that ends the process on the second SIGTERM (the first one asks
+        Lightning to stop after the current batch, which a stalled read never finishes)."""
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            super()._run_subcommand(subcommand)
+            return
+        previous = signal.getsignal(signal.SIGTERM)
+        received = {"count": 0}
+
+        def on_sigterm(signum: int, frame: Any) -> None:
+            received["count"] += 1
+            if received["count"] == 1:
+                print("tlzoo: SIGTERM received, stopping after this batch (send it again to stop now)",
+                      file=sys.stderr, flush=True)
+                return
+            print("tlzoo: second SIGTERM, stopping now without saving", file=sys.stderr, flush=True)
+            os._exit(143)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+        try:
+            super()._run_subcommand(subcommand)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def after_fit(self) -> None:
         trainer = self.trainer
@@ -145,6 +250,84 @@ class TLZooCLI(LightningCLI):
 
 #: ``--checkpoint.monitor auto`` (the default): the method's ``default_monitor``.
 AUTO = "auto"
+
+#: Subcommands that score or apply trained weights, so need ``--ckpt_path``.
+EVALUATION_COMMANDS = ("validate", "test", "predict")
+
+
+def new_run_folder(root: Path) -> Path:
+    """A new ``root/version_<N>`` folder (the first free N, created here, so concurrent runs never share one)."""
+    root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name[8:]) for p in root.glob("version_*") if p.name[8:].isdigit()]
+    n = max(numbers, default=-1) + 1
+    while True:
+        folder = root / f"version_{n}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            n += 1
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj.get(key) if hasattr(obj, "get") else getattr(obj, key, None)
+
+
+def _set(obj: Any, key: str, value: Any) -> None:
+    if isinstance(obj, dict):
+        obj[key] = value
+    else:
+        setattr(obj, key, value)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    if isinstance(value, tuple):
+        value = list(value)
+    return {prefix[:-1]: value}
+
+
+#: Model arguments the CLI links from the data module (``None`` in the parsed config).
+LINKED = ("num_classes", "input_shape")
+
+
+def _differences(configured: Any, stored: Any) -> dict[str, tuple[Any, Any]]:
+    """``{key: (configured, stored)}`` for the leaf values both have and that differ."""
+    now, then = _flatten(configured), _flatten(stored)
+    return {k: (now[k], then[k]) for k in now.keys() & then.keys()
+            if now[k] != then[k] and not (now[k] is None and k in LINKED)}
+
+
+def _user_error(err: BaseException) -> TLZooError | None:
+    """The TLZooError in ``err``'s causes, or a ValueError raised by tlzoo's own argument checks, as a TLZooError."""
+    cause: BaseException | None = err
+    found: TLZooError | None = None
+    while cause is not None:
+        if isinstance(cause, TLZooError):
+            return cause
+        if found is None and isinstance(cause, ValueError) and _raised_in_tlzoo(cause):
+            found = TLZooError(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    return found
+
+
+def _raised_in_tlzoo(err: BaseException) -> bool:
+    tb = err.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last is not None and f"{os.sep}tlzoo{os.sep}" in last
 
 
 def method_class(config: Any) -> type | None:
@@ -186,37 +369,14 @@ def _config_paths(config: Any) -> list[str]:
     return [str(p) for p in paths]
 
 
-class LatestCheckpoint(ModelCheckpoint):
-    """``last.ckpt``, overwritten at the end of every epoch (and validation): what ``--ckpt_path``
-    resumes from. Lightning's own ``save_last`` only rewrites it when the monitored checkpoint is
-    saved, i.e. when the metric improves, so it would lag behind training."""
-
-    def __init__(self, dirpath: str | None = None) -> None:
-        super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1,
-                         enable_version_counter=False)
-
-
-class InterruptCheckpoint(Callback):
-    """Saves ``interrupted.ckpt`` next to the other checkpoints when training dies or is stopped
-    (Ctrl-C included), and says how to resume. Unlike Lightning's ``OnExceptionCheckpoint`` it
-    does not make later ``fit`` calls resume implicitly."""
-
-    def __init__(self, checkpoint: ModelCheckpoint) -> None:
-        self.checkpoint = checkpoint
-
-    def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
-        if trainer.state.fn != "fit" or self.checkpoint.dirpath is None:
-            return
-        path = os.path.join(self.checkpoint.dirpath, "interrupted.ckpt")
-        trainer.save_checkpoint(path)
-        print(f"training stopped ({type(exception).__name__}); state saved to {path}\n"
-              f"  resume with: tlzoo fit <same -c files> --ckpt_path {path}", file=sys.stderr)
-
+#: Exit status after SIGTERM (128 + 15, what a shell reports for a process the signal ended).
+SIGTERM_EXIT = 143
 
 #: Subcommands beside LightningCLI's fit/validate/test/predict: name -> module with ``main(argv) -> int``.
 EXTRA_COMMANDS = {
     "shallow": "tlzoo.shallow.cli",  # closed-form adaptation on feature files (no Trainer)
     "analyze": "tlzoo.analysis.cli",  # t-SNE and proxy A-distance of a checkpoint's features
+    "export": "tlzoo.export",  # a trained network as TorchScript / ONNX
 }
 
 
@@ -232,12 +392,61 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not args or args[0] in ("-h", "--help"):
         print("tlzoo subcommands: fit, validate, test, predict (LightningCLI, below), "
-              "shallow (closed-form adaptation on feature files), analyze (t-SNE / A-distance of a checkpoint)\n")
+              "shallow (closed-form adaptation on feature files), analyze (t-SNE / A-distance of a checkpoint), "
+              "export (TorchScript / ONNX of a trained network)\n")
     try:
+        check_config_files(args)
         TLZooCLI(args=argv)  # None: LightningCLI reads sys.argv itself
-    except TLZooError as err:
-        print(f"tlzoo: error: {err}", file=sys.stderr)
+    except SIGTERMException:
+        raise SystemExit(SIGTERM_EXIT) from None  # stopped, not finished: schedulers and `&&` chains must know
+    except (TLZooError, MisconfigurationException) as err:
+        print(f"tlzoo: error: {error_line(err)}", file=sys.stderr)
         raise SystemExit(2) from None
+    except OSError as err:
+        if err.errno not in (errno.EACCES, errno.EROFS, errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise
+        print(f"tlzoo: error: cannot write {err.filename or 'the output'}: {err.strerror}. Free space or pick a "
+              f"writable folder with --trainer.default_root_dir", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def check_config_files(args: list[str]) -> None:
+    """Each ``-c`` / ``--config`` file must exist and hold a YAML mapping (jsonargparse's own message for an
+    empty file is ``Unexpected config:``)."""
+    import yaml
+
+    paths = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-c", "--config")]
+    paths += [a.split("=", 1)[1] for a in args if a.startswith("--config=")]
+    for path in paths:
+        p = Path(path)
+        if not p.is_file():
+            if path.lstrip().startswith("{"):  # an inline config
+                continue
+            raise TLZooError(f"config file not found: {p} (-c)")
+        try:
+            content = yaml.safe_load(p.read_text())
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            first = " ".join(str(err).split())[:200]
+            raise TLZooError(f"config file {p} is not valid YAML: {first}") from None
+        if content is None:
+            raise TLZooError(f"config file {p} is empty: it needs at least model: and data: "
+                             f"(see experiments/*.yaml)")
+        if not isinstance(content, dict):
+            raise TLZooError(f"config file {p} must be a YAML mapping (key: value lines), got a "
+                             f"{type(content).__name__}")
+
+
+def error_line(err: BaseException) -> str:
+    """One line for a user error: a data loader worker's wrapped traceback is cut to its message, Lightning's
+    configuration errors get a hint about the flag."""
+    text = str(err)
+    if "Original Traceback" in text:  # raised in a DataLoader worker: keep the original message
+        last = [line for line in text.strip().splitlines() if line.strip()][-1]
+        text = last.split(": ", 1)[1] if last.split(":", 1)[0].endswith("Error") else last
+    text = " ".join(text.split())
+    if isinstance(err, MisconfigurationException) and "gpu" in text.lower():
+        text += " No GPU is usable here: pass --trainer.accelerator cpu (or auto)"
+    return text
 
 
 if __name__ == "__main__":

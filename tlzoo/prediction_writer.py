@@ -2,6 +2,8 @@
 
 * ``classes``: :class:`CSVPredictionWriter`, one CSV row per example.
 * ``images``: :class:`ImagePredictionWriter`, one PNG per input image (translations, edits).
+* ``segmentation``: :class:`ImagePredictionWriter` on the ``labels`` maps, one 8-bit PNG of class ids
+  per image.
 """
 
 from __future__ import annotations
@@ -62,14 +64,22 @@ class ImagePredictionWriter(BasePredictionWriter):
     def write_on_batch_end(self, trainer: Trainer, pl_module: LightningModule, prediction: Any,
                            batch_indices: Sequence[int] | None, batch: Any, batch_idx: int,
                            dataloader_idx: int) -> None:
+        from PIL import Image
         from torchvision.utils import save_image
 
-        images = prediction["images"] if isinstance(prediction, dict) else prediction
         paths = getattr(trainer.datamodule, "predict_paths", None) or []
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        for image in images.detach().float().cpu():
+        if isinstance(prediction, dict) and "labels" in prediction:  # label maps: class ids as 8-bit PNG
+            outputs = [Image.fromarray(m.to(torch.uint8).numpy()) for m in prediction["labels"].detach().cpu()]
+        else:
+            images = prediction["images"] if isinstance(prediction, dict) else prediction
+            outputs = list(images.detach().float().cpu())
+        for out in outputs:
             name = f"{Path(paths[self.count]).stem}.png" if self.count < len(paths) else f"{self.count:06d}.png"
-            save_image(image, self.output_dir / name)
+            if isinstance(out, torch.Tensor):
+                save_image(out, self.output_dir / name)
+            else:
+                out.save(self.output_dir / name)
             self.count += 1
 
     def on_predict_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
@@ -79,6 +89,6 @@ class ImagePredictionWriter(BasePredictionWriter):
 def prediction_writer(model: LightningModule, output_dir: str | Path) -> BasePredictionWriter:
     """The writer of ``model.predict_output`` (default: classes)."""
     kind = getattr(model, "predict_output", "classes")
-    if kind == "images":
+    if kind in ("images", "segmentation"):
         return ImagePredictionWriter(str(output_dir))
     return CSVPredictionWriter(str(output_dir))

@@ -2,5 +2,6 @@
 
 from tlzoo.callbacks.adabn import AdaBNCallback
 from tlzoo.callbacks.analysis import FeatureAnalysis, UnsupervisedValidators
+from tlzoo.callbacks.images import ImageGrid
 
-__all__ = ["AdaBNCallback", "FeatureAnalysis", "UnsupervisedValidators"]
+__all__ = ["AdaBNCallback", "FeatureAnalysis", "ImageGrid", "UnsupervisedValidators"]

@@ -127,7 +127,7 @@ class FeatureAnalysis(Callback):
     def _folder(self, trainer: Trainer) -> Path:
         if self.out_dir:
             return Path(self.out_dir)
-        from tlzoo.cli import run_dir
+        from tlzoo.callbacks.paths import run_folder as run_dir
 
         return run_dir(trainer) / "analysis"
 

@@ -24,6 +24,7 @@ Use it before the base class: ``class CycleGAN(AdversarialMixin, ZooModule)``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -99,8 +100,10 @@ class AdversarialMixin:
         schedulers = self.lr_schedulers()  # type: ignore[attr-defined]
         if schedulers is None:
             return
-        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
-            scheduler.step()
+        with warnings.catch_warnings():  # a player that did not step this batch (ADDA's stage 1 / 2) keeps time
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step\\(\\)` before")
+            for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+                scheduler.step()
 
     # -- frozen networks ----------------------------------------------------------------------
     def freeze(self, *modules: nn.Module) -> None:

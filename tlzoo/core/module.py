@@ -14,14 +14,21 @@ What it fixes for every method, whatever its family:
 * **The method declares its checkpoint selection and predict output.** :attr:`default_monitor` is
   the ``(metric, mode)`` the CLI's checkpoint callback monitors when the user does not say
   (``None``: keep the last epoch); :attr:`predict_output` says what ``tlzoo predict`` writes.
+* **Exact resume.** Checkpoints carry the global random-number generators' states (Python, NumPy,
+  torch CPU and CUDA), restored on resume, so dropout masks, random augmentation and anything else
+  drawn from them continue as in an uninterrupted run.
 * **Checkpoints load outside the CLI.** :func:`allow_in_checkpoints` registers the config
   dataclasses stored in hyper-parameters with ``torch.load``'s ``weights_only`` allow-list.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 import torch
 from lightning.pytorch import LightningModule
 
@@ -94,3 +101,46 @@ class ZooModule(LightningModule):
         if not self._logged_train_once or self._logs_are_written_now():
             self._logged_train_once = True
             self.log_dict(metrics, prog_bar=prog_bar)
+
+    # -- exact resume -------------------------------------------------------------------------
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["tlzoo_rng_states"] = rng_states()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Restore the generators only when training resumes (not for ``load_from_checkpoint``, e.g. a judge)."""
+        states = checkpoint.get("tlzoo_rng_states")
+        trainer = self._trainer
+        if states is not None and trainer is not None and trainer.state.fn == "fit":
+            set_rng_states(states)
+
+
+def rng_states() -> dict[str, Any]:
+    """The global generators' states (Python, NumPy, torch CPU, CUDA), as tensors and plain values so that
+    ``torch.load(..., weights_only=True)`` reads them."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"python": random.getstate(),
+            "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)],
+            "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
+def set_rng_states(states: dict[str, Any]) -> None:
+    """Restore what :func:`rng_states` returned (CUDA states only when the device count matches)."""
+    random.setstate(states["python"])
+    kind, keys, pos, has_gauss, cached = states["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(states["torch"])
+    cuda = states.get("cuda") or []
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+@contextmanager
+def keep_rng_states() -> Iterator[None]:
+    """Run the block without moving the global generators (e.g. building a judge network, whose random
+    initialisation would otherwise shift every later random draw of the training run)."""
+    states = rng_states()
+    try:
+        yield
+    finally:
+        set_rng_states(states)

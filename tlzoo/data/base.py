@@ -13,6 +13,11 @@ constructed (the CLI links both into the model) and serves:
 
 Shuffling uses :class:`EpochSeededSampler`, whose order depends only on ``(seed, epoch)``, so a run
 resumed from an epoch checkpoint sees exactly the batches it would have seen.
+
+Both this contract and the image-translation one (:mod:`tlzoo.data.translation`) derive from
+:class:`TwoDomainDataModule`: ``batch_size`` / ``num_workers`` / ``seed`` checks, the shared loader
+helper, and one :class:`~tlzoo.data.spec.ImageSpec` per image domain (``spec_a``, ``spec_b``; here
+``a`` = source and ``b`` = target; ``None`` where a domain is not images, e.g. feature vectors).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import torch
 from lightning.pytorch import LightningDataModule
 from lightning.pytorch.utilities import CombinedLoader
 from torch.utils.data import DataLoader, Dataset, Sampler
+
+from tlzoo.data.spec import ImageSpec
 
 
 class Unlabeled(Dataset):
@@ -58,7 +65,68 @@ class EpochSeededSampler(Sampler[int]):
         return iter(torch.randperm(self.n, generator=g).tolist())
 
 
-class DomainAdaptationDataModule(LightningDataModule):
+class TwoDomainDataModule(LightningDataModule):
+    """What every two-domain data module shares: argument checks, seeded shuffling, one ImageSpec per domain.
+
+    Subclasses fill their splits in :meth:`build` (called once by :meth:`setup`) and say in
+    :meth:`_is_built` whether that happened.
+
+    Args:
+        batch_size: examples per domain per step.
+        num_workers: DataLoader worker processes.
+        seed: fixes the shuffling order (and, where a module says so, its random splits and jitter).
+    """
+
+    #: Pixel specification of domain A / B (DA: source / target); ``None`` where a domain is not images.
+    spec_a: ImageSpec | None = None
+    spec_b: ImageSpec | None = None
+    #: Human-readable split description, logged with the run.
+    protocol: str = ""
+
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0, got {num_workers}")
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.seed = seed
+
+    # -- to implement -------------------------------------------------------------------------
+    def build(self) -> None:
+        """Load the data and set the split attributes. Raise ``DataNotFoundError`` if absent."""
+        raise NotImplementedError
+
+    def _is_built(self) -> bool:
+        raise NotImplementedError
+
+    # -- shared -------------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if not self._is_built():
+            self.build()
+
+    def _loader(self, dataset: Dataset, shuffle: bool, drop_last: bool = False, seed: int | None = None,
+                sampler: Sampler | None = None, collate_fn: Any = None) -> DataLoader:
+        """A DataLoader of ``batch_size``; ``shuffle`` uses an :class:`EpochSeededSampler` of ``seed``
+        (default: the run seed) unless an explicit ``sampler`` is given."""
+        if sampler is None and shuffle:
+            sampler = EpochSeededSampler(dataset, self.seed if seed is None else seed)  # type: ignore[arg-type]
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            sampler=sampler,
+            drop_last=drop_last and len(dataset) >= self.batch_size,  # type: ignore[arg-type]
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+            pin_memory=torch.cuda.is_available(),
+            collate_fn=collate_fn,
+        )
+
+
+class DomainAdaptationDataModule(TwoDomainDataModule):
     """Base class: subclasses set ``num_classes`` and ``input_shape`` in ``__init__`` and fill
     ``source_train``, ``source_val``, ``target_train`` and ``target_test`` in :meth:`build`.
 
@@ -70,41 +138,17 @@ class DomainAdaptationDataModule(LightningDataModule):
 
     num_classes: int
     input_shape: tuple[int, ...]
-    #: Human-readable split description, logged with the run.
-    protocol: str = ""
 
     def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
-        super().__init__()
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size = batch_size
-        self.num_workers = num_workers
-        self.seed = seed
+        super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         self.source_train: Dataset | None = None
         self.source_val: Dataset | None = None
         self.target_train: Dataset | None = None
         self.target_test: Dataset | None = None
 
-    # -- to implement -------------------------------------------------------------------------
-    def build(self) -> None:
-        """Load the data and set the four split attributes. Raise ``DataNotFoundError`` if absent."""
-        raise NotImplementedError
-
     # -- contract -----------------------------------------------------------------------------
-    def setup(self, stage: str | None = None) -> None:
-        if self.source_train is None:
-            self.build()
-
-    def _loader(self, dataset: Dataset, shuffle: bool, drop_last: bool = False) -> DataLoader:
-        return DataLoader(
-            dataset,
-            batch_size=self.batch_size,
-            sampler=EpochSeededSampler(dataset, self.seed) if shuffle else None,  # type: ignore[arg-type]
-            drop_last=drop_last and len(dataset) >= self.batch_size,  # type: ignore[arg-type]
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-            pin_memory=torch.cuda.is_available(),
-        )
+    def _is_built(self) -> bool:
+        return self.source_train is not None
 
     def train_dataloader(self) -> CombinedLoader:
         assert self.source_train is not None and self.target_train is not None

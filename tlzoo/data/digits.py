@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from sklearn.model_selection import train_test_split
 
 from tlzoo.data.base import DomainAdaptationDataModule
+from tlzoo.data.spec import ImageSpec
 from tlzoo.data.tensors import TensorImageDataset
 
 Domain = Literal["uci", "mnist"]
@@ -91,6 +92,7 @@ class EmbeddedDigits(DomainAdaptationDataModule):
 
     num_classes = 10
     input_shape = (1, 28, 28)
+    spec_a = spec_b = ImageSpec.symmetric(1, 28)
 
     def __init__(self, source: Domain = "uci", augment: bool = False, batch_size: int = 64,
                  num_workers: int = 0, seed: int = 0) -> None:

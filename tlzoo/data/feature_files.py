@@ -181,8 +181,7 @@ def _load_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise TLZooError(f"{path}: features must be 2-D, got shape {X.shape}")
     if X.shape[0] != y.shape[0] and X.shape[1] == y.shape[0]:
         X = X.T  # stored one sample per column
-    y = y.astype(np.int64)
-    if y.size and y.min() >= 1:  # MATLAB 1-based labels
+    if y.size and np.isfinite(y).all() and y.min() >= 1:  # MATLAB 1-based labels
         y = y - 1
     return X, y
 
@@ -190,28 +189,51 @@ def _load_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def _load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     with np.load(path) as d:
         dd = {k: d[k] for k in d.files}
-    return _pick(dd, _X_KEYS, "feature", path), _pick(dd, _Y_KEYS, "label", path).ravel().astype(np.int64)
+    return _pick(dd, _X_KEYS, "feature", path), _pick(dd, _Y_KEYS, "label", path).ravel()
 
 
 def _load_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     with open(path, newline="") as fh:
         rows = [r for r in csv.reader(fh) if r]
+    if not rows:
+        raise TLZooError(f"{path}: no rows")
     header = rows[0]
     try:
         [float(v) for v in header]
         has_header = False
     except ValueError:
         has_header = True
-    body = np.asarray(rows[1:] if has_header else rows, dtype=np.float64)
+    body_rows = rows[1:] if has_header else rows
+    widths = {len(r) for r in body_rows}
+    if len(widths) > 1:
+        short = next(i for i, r in enumerate(body_rows) if len(r) != len(body_rows[0]))
+        raise TLZooError(f"{path}: rows have different numbers of columns ({sorted(widths)}), first at data row "
+                         f"{short} (0-based); every row needs all features and one label")
+    try:
+        body = np.asarray(body_rows, dtype=np.float64)
+    except ValueError:
+        bad = next(i for i, r in enumerate(body_rows) if not all(_is_number(v) for v in r))
+        raise TLZooError(f"{path}: data row {bad} (0-based) has an empty or non-numeric value: "
+                         f"{body_rows[bad][:8]}") from None
+    if body.ndim != 2 or body.shape[0] == 0:
+        raise TLZooError(f"{path}: no data rows")
     label_col = body.shape[1] - 1
     if has_header:
         for name in ("label", "labels", "y", "target"):
             if name in header:
                 label_col = header.index(name)
                 break
-    y = body[:, label_col].astype(np.int64)
+    y = body[:, label_col]
     X = np.delete(body, label_col, axis=1)
     return X, y
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 _LOADERS = {".mat": _load_mat, ".npz": _load_npz, ".csv": _load_csv}
@@ -231,8 +253,45 @@ def load_feature_file(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndar
         raise TLZooError(f"{p}: unsupported feature file type {p.suffix!r}; use one of {sorted(_LOADERS)}")
     if not p.is_file():
         raise DataNotFoundError(f"feature file not found: {p}")
-    X, y = loader(p)
-    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+    if p.stat().st_size == 0:
+        raise TLZooError(f"feature file {p} is empty (0 bytes)")
+    try:
+        X, y = loader(p)
+        X = np.asarray(X, dtype=np.float64)
+        y_raw = np.asarray(y)
+    except TLZooError:
+        raise
+    except Exception as err:  # noqa: BLE001 - scipy/h5py/numpy/csv raise many types for a damaged file
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        raise TLZooError(f"feature file {p} cannot be read (truncated or malformed {p.suffix} file): "
+                         f"{type(err).__name__}: {first}") from None
+    return X, _check_features(p, X, y_raw)
+
+
+def _check_features(path: Path, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Refuse what would train silently on wrong data: shape, row/label count, non-finite values, labels."""
+    if X.ndim != 2:
+        raise TLZooError(f"{path}: features must be a 2-D (rows x features) array, got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise TLZooError(f"{path}: no feature rows")
+    if X.shape[0] != y.shape[0]:
+        raise TLZooError(f"{path}: {X.shape[0]} feature rows but {y.shape[0]} labels; each row needs one label")
+    bad_rows = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if bad_rows.size:
+        shown = ", ".join(str(r) for r in bad_rows[:10]) + (" ..." if bad_rows.size > 10 else "")
+        raise TLZooError(f"{path}: {bad_rows.size} row(s) with NaN or infinite features (0-based rows {shown}); "
+                         f"fix or drop them (one such row would poison every column through z-scoring)")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or not np.equal(np.mod(y, 1), 0).all():
+            rows = np.flatnonzero(~np.isfinite(y) | (np.mod(np.nan_to_num(y), 1) != 0))
+            raise TLZooError(f"{path}: labels must be whole numbers; rows {rows[:10].tolist()} are not")
+    elif y.dtype.kind not in "iub":
+        raise TLZooError(f"{path}: labels must be integers, got {y.dtype}")
+    labels = y.astype(np.int64)
+    if labels.min() < 0:
+        rows = np.flatnonzero(labels < 0)
+        raise TLZooError(f"{path}: negative labels in rows {rows[:10].tolist()}; labels are class indices >= 0")
+    return labels
 
 
 def load_feature_domain(

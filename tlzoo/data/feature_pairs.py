@@ -77,6 +77,13 @@ class FeaturePairs(DomainAdaptationDataModule):
             raise TLZooError(f"source {source!r} has {self._xs.shape[1]}-d features but target {target!r} has "
                              f"{self._xt.shape[1]}-d: the domains must share one feature space")
         self.input_shape = (int(self._xs.shape[1]),)
+        unseen = sorted(set(np.unique(self._yt).tolist()) - set(np.unique(self._ys).tolist()))
+        if unseen:
+            raise TLZooError(
+                f"target {target!r} has classes {unseen[:10]}{' ...' if len(unseen) > 10 else ''} that the source "
+                f"{source!r} lacks: a classifier trained on the source cannot predict them. Both domains need the "
+                f"same classes (0-based labels)"
+            )
         self.num_classes = int(max(self._ys.max(), self._yt.max())) + 1
         self.protocol = (
             f"features {source} ({len(self._ys)}) -> {target} ({len(self._yt)}), preprocessing="

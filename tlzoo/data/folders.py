@@ -17,13 +17,14 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from torch.utils.data import Subset
 
 from tlzoo.data.base import DomainAdaptationDataModule
+from tlzoo.data.translation import open_image
 from tlzoo.errors import DataNotFoundError, TLZooError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -54,6 +55,36 @@ def list_classes(domain_root: Path, flag: str) -> list[str]:
         raise DataNotFoundError(f"{domain_root} has no class sub-folders.\n  Expected layout: {layout}\n"
                                 f"  Set the folder with {flag}.")
     return classes
+
+
+def is_image_file(path: str) -> bool:
+    """A regular file (not a FIFO, socket or device, which would block or fail the loader) with an image
+    extension, not hidden (macOS ``._x.jpg`` resource forks, ``.DS_Store``)."""
+    name = os.path.basename(path)
+    return (not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS) and os.path.isfile(path))
+
+
+def load_rgb(path: str) -> Any:
+    """The image at ``path`` as an RGB PIL image; 16-bit images are scaled to 8 bits; a corrupt or
+    truncated file raises :class:`TLZooError` naming it."""
+    return open_image(path, 3)
+
+
+def image_folder(root: Path, transform: Any, flag: str) -> Any:
+    """torchvision's ``ImageFolder`` over regular image files only (:func:`is_image_file`), read with
+    :func:`load_rgb`; a class folder without images is one :class:`DataNotFoundError` naming it."""
+    from torchvision.datasets import ImageFolder
+
+    try:
+        return ImageFolder(str(root), transform=transform, loader=load_rgb, is_valid_file=is_image_file)
+    except FileNotFoundError:
+        classes = [d for d in list_classes(root, flag)
+                   if not any(is_image_file(os.path.join(dp, f)) for dp, _, fs in os.walk(root / d) for f in fs)]
+        raise DataNotFoundError(
+            f"class folder(s) without images ({', '.join(IMAGE_EXTENSIONS)}) under {root}: {classes[:10]}. "
+            f"Add images or remove the empty class folders (both domains need the same classes); set the "
+            f"folders with {flag}"
+        ) from None
 
 
 def _stratified_holdout(targets: list[int], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -100,6 +131,8 @@ class DomainFolders(DomainAdaptationDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
+        if not 0.0 <= source_val_fraction < 1.0:
+            raise TLZooError(f"--data.init_args.source_val_fraction must be in [0, 1), got {source_val_fraction}")
         self.source_root = Path(source_root)
         self.target_root = Path(target_root)
         self.target_test_root = Path(target_test_root) if target_test_root else None
@@ -129,22 +162,20 @@ class DomainFolders(DomainAdaptationDataModule):
         return listed[0]
 
     def build(self) -> None:
-        from torchvision.datasets import ImageFolder
-
         if not self.classes:
             self.classes = self._check_classes()
             self.num_classes = len(self.classes)
         train_tf = imagenet_transforms(True, self.image_size, self.resize)
         eval_tf = imagenet_transforms(False, self.image_size, self.resize)
-        src_train = ImageFolder(str(self.source_root), transform=train_tf)
-        src_eval = ImageFolder(str(self.source_root), transform=eval_tf)
+        src_train = image_folder(self.source_root, train_tf, self.root_flag)
+        src_eval = image_folder(self.source_root, eval_tf, self.root_flag)
         if not src_train.samples:
             raise DataNotFoundError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) under {self.source_root}")
         train_idx, val_idx = _stratified_holdout(src_train.targets, self.source_val_fraction, self.seed)
         self.source_train = Subset(src_train, train_idx)
         self.source_val = Subset(src_eval, val_idx if val_idx else train_idx)
-        self.target_train = ImageFolder(str(self.target_root), transform=train_tf)
-        self.target_test = ImageFolder(str(self.target_test_root or self.target_root), transform=eval_tf)
+        self.target_train = image_folder(self.target_root, train_tf, self.root_flag)
+        self.target_test = image_folder(self.target_test_root or self.target_root, eval_tf, self.root_flag)
 
 
 OfficeDomain = Literal["amazon", "dslr", "webcam"]

@@ -41,6 +41,7 @@ import numpy as np
 import torch
 
 from tlzoo.data.base import DomainAdaptationDataModule
+from tlzoo.data.spec import ImageSpec
 from tlzoo.data.usps_mnist import ByteImageDataset, load_mnist_splits, resize_bytes, stratified_pick, val_size
 from tlzoo.errors import DataNotFoundError, TLZooError
 
@@ -285,6 +286,7 @@ class MNISTToMNISTM(DomainAdaptationDataModule):
         self.transductive = bool(transductive)
         self.image_size = image_size
         self.input_shape = (3, image_size, image_size)
+        self.spec_a = self.spec_b = ImageSpec.symmetric(3, image_size)
         self.source_val_size = source_val_size
         self.split_seed = split_seed
         self.download = download

@@ -57,6 +57,7 @@ from sklearn.model_selection import train_test_split
 from torch.utils.data import Dataset
 
 from tlzoo.data.base import DomainAdaptationDataModule
+from tlzoo.data.spec import ImageSpec
 from tlzoo.errors import DataNotFoundError, TLZooError
 
 #: Images per domain sampled from the training splits in ADDA's protocol.
@@ -310,6 +311,7 @@ class USPSMNIST(DomainAdaptationDataModule):
         self.split = split
         self.image_size = image_size
         self.input_shape = (1, image_size, image_size)
+        self.spec_a = self.spec_b = ImageSpec.symmetric(1, image_size)
         self.source_val_size = source_val_size
         self.split_seed = split_seed
         self.download = download

@@ -12,9 +12,15 @@ from tlzoo.methods.da import (
     OptimConfig,
     SourceOnly,
 )
+from tlzoo.methods.segmentation import Segmenter
+from tlzoo.methods.translation import CycleGAN, Pix2Pix, TranslationEval
 
 __all__ = [
+    "Segmenter",
     "ADDA",
+    "CycleGAN",
+    "Pix2Pix",
+    "TranslationEval",
     "AdaBN",
     "DANN",
     "DDC",

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except TLZooError as e:
         print(f"tlzoo shallow: error: {e}", file=sys.stderr)
-        return 1
+        return 2
     print_rich(results, title=f"{cfg.dataset} ({cfg.classifier} accuracy, %)")
     print(to_markdown(results))
     if cfg.output:

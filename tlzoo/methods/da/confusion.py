@@ -176,7 +176,8 @@ class DomainConfusion(AdversarialMixin, DomainAdaptationMethod):
 
         self.player_step("representation", representation_loss)
         self.log_train({"train/cls_loss": parts["cls"].detach(), "train/domain_loss": d_loss,
-                        "train/confusion": parts["confusion"].detach(), "train/soft_label_loss": parts["soft"].detach()})
+                        "train/confusion": parts["confusion"].detach(),
+                        "train/soft_label_loss": parts["soft"].detach()})
 
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
         """The domain classifier (theta_D) steps first, then the representation and label classifier."""

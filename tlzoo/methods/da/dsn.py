@@ -51,7 +51,7 @@ from tlzoo.nn.autoencoder_parts import PrivateEncoder, SharedDecoder
 from tlzoo.nn.backbones import BackboneConfig
 from tlzoo.nn.discriminators import DomainDiscriminator
 from tlzoo.nn.grl import GradientReversal
-from tlzoo.nn.losses import mmd2
+from tlzoo.nn.losses import domain_adversarial_loss, mmd2
 from tlzoo.nn.losses.reconstruction import difference_loss, scale_invariant_mse
 
 

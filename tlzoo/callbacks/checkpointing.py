@@ -1,0 +1,154 @@
+"""The CLI's checkpoint callbacks: written atomically, never half a file under a final name.
+
+* :class:`BestCheckpoint`: Lightning's ``ModelCheckpoint`` (the ``--checkpoint.*`` options) that
+  writes atomically and, when the monitored metric is never logged, stops after the first
+  validation with one line naming the metrics that were logged.
+* :class:`LatestCheckpoint`: ``last.ckpt``, rewritten at the end of every epoch (what
+  ``--ckpt_path`` resumes from).
+* :class:`InterruptCheckpoint`: ``interrupted.ckpt`` when training is stopped (Ctrl-C, SIGTERM) or
+  crashes; not for input errors (:class:`~tlzoo.errors.TLZooError`, Lightning's configuration
+  errors), where there is nothing to resume.
+
+**Atomic writes.** Every file is first written as ``.<name>.tmp-<pid>`` in the same folder and then
+moved over the final name with :func:`os.replace` (atomic on POSIX and Windows within a folder). A
+failed write (disk full, read-only folder) leaves the previous file untouched, removes the
+temporary file and stops the run with :class:`CheckpointWriteError` naming the file and the first
+error.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from pathlib import Path
+
+from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+from lightning.pytorch.utilities.exceptions import MisconfigurationException
+from torch import Tensor
+
+from tlzoo.errors import TLZooError
+
+
+class CheckpointWriteError(TLZooError):
+    """A checkpoint could not be written (disk full, no permission); the previous file is kept."""
+
+
+def save_checkpoint_atomically(trainer: Trainer, filepath: str | os.PathLike[str], weights_only: bool = False) -> None:
+    """``trainer.save_checkpoint(filepath)`` through a temporary file in the same folder and :func:`os.replace`.
+
+    Raises:
+        CheckpointWriteError: the folder cannot be created or the file cannot be written; an existing
+            ``filepath`` is left as it was.
+    """
+    path = Path(filepath)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        if trainer.is_global_zero:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        trainer.save_checkpoint(tmp, weights_only)
+        if trainer.is_global_zero:
+            os.replace(tmp, path)
+    except OSError as err:
+        if trainer.is_global_zero:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+        kept = " (the previous one is kept)" if path.is_file() else ""
+        raise CheckpointWriteError(
+            f"could not write the checkpoint {path}{kept}: {err.strerror or err}. Free space or pick a writable "
+            f"folder with --trainer.default_root_dir"
+        ) from err
+
+
+class BestCheckpoint(ModelCheckpoint):
+    """``ModelCheckpoint`` with atomic writes and a clear error for a ``monitor`` that is never logged.
+
+    Same arguments as Lightning's ``ModelCheckpoint`` (``--checkpoint.*``).
+    """
+
+    def _save_checkpoint(self, trainer: Trainer, filepath: str) -> None:
+        save_checkpoint_atomically(trainer, filepath, self.save_weights_only)
+        self._last_global_step_saved = trainer.global_step
+        self._last_checkpoint_saved = filepath
+        if trainer.is_global_zero:
+            for logger in trainer.loggers:
+                logger.after_save_checkpoint(self)
+
+    def _save_topk_checkpoint(self, trainer: Trainer, monitor_candidates: dict[str, Tensor]) -> None:
+        if (self.save_top_k != 0 and self.monitor is not None and self.monitor not in monitor_candidates
+                and trainer.fit_loop.epoch_loop.val_loop._has_run):
+            logged = sorted(k for k in monitor_candidates if k not in ("epoch", "step"))
+            raise TLZooError(
+                f"--checkpoint.monitor {self.monitor!r} is never logged by this method; the logged metrics are "
+                f"{logged}. Pick one of them (with --checkpoint.mode min or max), or pass --checkpoint.monitor "
+                f"null to keep the last epoch"
+            )
+        super()._save_topk_checkpoint(trainer, monitor_candidates)
+
+
+class LatestCheckpoint(BestCheckpoint):
+    """``last.ckpt``, overwritten at the end of every epoch (and validation): what ``--ckpt_path``
+    resumes from. Lightning's own ``save_last`` only rewrites it when the monitored checkpoint is
+    saved, i.e. when the metric improves, so it would lag behind training.
+
+    Args:
+        dirpath: the run's checkpoint folder (the one of the ``--checkpoint`` callback).
+    """
+
+    def __init__(self, dirpath: str | None = None) -> None:
+        super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1,
+                         enable_version_counter=False)
+
+
+#: Exceptions that mean "the input is wrong": saving a state to resume from would only mislead.
+INPUT_ERRORS: tuple[type[BaseException], ...] = (TLZooError, MisconfigurationException)
+
+
+class InterruptCheckpoint(Callback):
+    """Saves ``interrupted.ckpt`` next to the other checkpoints when training is stopped (Ctrl-C,
+    SIGTERM) or crashes, and says how to resume. Unlike Lightning's ``OnExceptionCheckpoint`` it does
+    not make later ``fit`` calls resume implicitly.
+
+    Nothing is written for input errors (:data:`INPUT_ERRORS`), for a failed checkpoint write (the
+    disk is full: the first error is what the user must see), or before the first training step.
+
+    Args:
+        checkpoint: the run's checkpoint callback (its ``dirpath`` is where the file goes).
+    """
+
+    def __init__(self, checkpoint: ModelCheckpoint) -> None:
+        self.checkpoint = checkpoint
+
+    def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
+        if trainer.state.fn != "fit" or self.checkpoint.dirpath is None:
+            return
+        if isinstance(exception, INPUT_ERRORS) or trainer.global_step == 0:
+            return
+        if _disk_error(exception):
+            return
+        path = os.path.join(self.checkpoint.dirpath, "interrupted.ckpt")
+        try:
+            save_checkpoint_atomically(trainer, path)
+        except CheckpointWriteError as err:
+            print(f"training stopped ({type(exception).__name__}); {err}", file=sys.stderr)
+            return
+        print(f"training stopped ({type(exception).__name__}); state saved to {path}\n"
+              f"  resume with: tlzoo fit <same -c files> --ckpt_path {path}", file=sys.stderr)
+
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _disk_error(exception: BaseException) -> bool:
+    """Whether ``exception`` (or what caused it) is a full, read-only or forbidden disk."""
+    cause: BaseException | None = exception
+    for _ in range(20):
+        if cause is None:
+            return False
+        if isinstance(cause, OSError) and cause.errno in _DISK_ERRNOS:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False

@@ -1,0 +1,5 @@
+"""Semantic segmentation: a segmenter chosen by name (FCN, DeepLabv3, LR-ASPP, a small U-Net)."""
+
+from tlzoo.methods.segmentation.segmenter import Segmenter, SmallUNet, build_segmentation_network
+
+__all__ = ["Segmenter", "SmallUNet", "build_segmentation_network"]
