@@ -39,11 +39,14 @@ def translate(generator: nn.Module, images: torch.Tensor, batch: int = 256) -> t
     return torch.cat([generator(images[i:i + batch]) for i in range(0, len(images), batch)])
 
 
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def train_and_test(x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor, epochs: int,
                    seed: int) -> float:
     torch.manual_seed(seed)
     body = build_backbone(BackboneConfig(name="lenet"), tuple(x.shape[1:]))
-    model = nn.Sequential(body, nn.Linear(body.out_dim, 10))
+    model = nn.Sequential(body, nn.Linear(body.out_dim, 10)).to(DEVICE)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loader = DataLoader(TensorDataset(x, y), batch_size=128, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
@@ -51,11 +54,11 @@ def train_and_test(x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_tes
     for _ in range(epochs):
         for xb, yb in loader:
             opt.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
+            F.cross_entropy(model(xb.to(DEVICE)), yb.to(DEVICE)).backward()
             opt.step()
     model.eval()
     with torch.no_grad():
-        pred = torch.cat([model(x_test[i:i + 512]).argmax(1) for i in range(0, len(x_test), 512)])
+        pred = torch.cat([model(x_test[i:i + 512].to(DEVICE)).argmax(1).cpu() for i in range(0, len(x_test), 512)])
     return float((pred == y_test).float().mean())
 
 

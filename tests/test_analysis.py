@@ -112,7 +112,7 @@ def test_snd_monitor_and_fit_end_analysis_through_the_cli(tmp_path: Path) -> Non
     best = [p for p in Path("runs").rglob("best-*.ckpt")]
     assert best, out
     ckpt = torch.load(best[0], map_location="cpu", weights_only=False)
-    monitor = next(v for k, v in ckpt["callbacks"].items() if k.startswith("ModelCheckpoint"))
+    monitor = next(v for k, v in ckpt["callbacks"].items() if k.startswith(("ModelCheckpoint", "BestCheckpoint")))
     assert monitor["monitor"] == "val/target_snd"
     report = json.loads(next(Path("runs").rglob("analysis/analysis.json")).read_text())
     assert -1.0 <= report["proxy_a_distance"] <= 2.0 and report["target_snd"] > 0

@@ -96,6 +96,12 @@ def data_args(config: Path, tmp: Path) -> list[str]:
         fixtures_cityscapes.write_cityscapes(tmp / "cityscapes", per_city=2, size=(32, 64))
         return ["--data.root", str(tmp / "cityscapes"), "--data.image_size", "[32, 64]", "--data.batch_size", "2",
                 "--data.num_workers", "0", "--model.init_args.pretrained_backbone", "false"]
+    if name == "CityscapesLabelsToPhoto":
+        from tlzoo.data import fixtures_cityscapes
+
+        fixtures_cityscapes.write_cityscapes(tmp / "cityscapes", per_city=2, size=(32, 64))
+        return ["--data.root", str(tmp / "cityscapes"), "--data.image_size", "32", "--data.load_size", "36",
+                "--data.batch_size", "2", "--data.num_workers", "0", "--model.init_args.num_downs", "5"]
     raise AssertionError(f"no fixture for data module {name} used by {config.name}: add one to this test")
 
 

@@ -11,14 +11,17 @@ from typing import Any
 
 from tlzoo.errors import TLZooError
 
+DEFAULT_HINT = "a .ckpt written by `tlzoo fit`, e.g. runs/<run>/checkpoints/last.ckpt"
 
-def read_checkpoint(checkpoint: str | Path, what: str = "checkpoint", weights_only: bool = False,
-                    mmap: bool = False) -> tuple[Path, dict[str, Any]]:
+
+def read_checkpoint(checkpoint: str | Path, what: str = "checkpoint", hint: str = DEFAULT_HINT,
+                    weights_only: bool = False, mmap: bool = False) -> tuple[Path, dict[str, Any]]:
     """Load the checkpoint dict of ``checkpoint`` on the CPU.
 
     Args:
         checkpoint: the ``.ckpt`` path.
-        what: its role, for error messages (e.g. ``"judge checkpoint"``, ``"checkpoint (--ckpt_path)"``).
+        what: its role, for error messages (e.g. ``"judge checkpoint"``).
+        hint: what the user should pass instead (the flag, the kind of file).
         weights_only: load with ``torch.load``'s safe unpickler (tensors, plain values and registered classes).
         mmap: memory-map the file instead of reading the weights into memory.
     """
@@ -26,8 +29,7 @@ def read_checkpoint(checkpoint: str | Path, what: str = "checkpoint", weights_on
 
     path = Path(checkpoint).expanduser()
     if not path.is_file():
-        raise TLZooError(f"{what} not found: {path} (a .ckpt written by `tlzoo fit`, e.g. "
-                         "runs/<run>/checkpoints/last.ckpt)")
+        raise TLZooError(f"{what} not found: {path} ({hint})")
     if path.stat().st_size == 0:
         raise TLZooError(f"{what} {path} is empty (0 bytes): an interrupted or failed write; use another one, "
                          "e.g. last.ckpt or a best-*.ckpt of the same run")
@@ -39,14 +41,13 @@ def read_checkpoint(checkpoint: str | Path, what: str = "checkpoint", weights_on
         raise TLZooError(f"{what} {path} cannot be read: not a readable torch checkpoint (truncated, or another "
                          f"kind of file): {first[:200]}") from None
     if not isinstance(ckpt, Mapping) or not isinstance(ckpt.get("state_dict"), Mapping):
-        raise TLZooError(f"{path} is not a tlzoo/Lightning checkpoint (no state_dict): the {what} must be a .ckpt "
-                         "written by `tlzoo fit`")
+        raise TLZooError(f"{path} is not a tlzoo/Lightning checkpoint (no state_dict): the {what} must be {hint}")
     return path, dict(ckpt)
 
 
-def checkpoint_hparams(checkpoint: str | Path, what: str = "checkpoint (--ckpt_path)") -> dict[str, Any]:
-    """The ``hyper_parameters`` of a checkpoint, after checking the file (memory-mapped: weights not copied)."""
-    _, ckpt = read_checkpoint(checkpoint, what, weights_only=True, mmap=True)
+def checkpoint_hparams(checkpoint: str | Path) -> dict[str, Any]:
+    """The ``hyper_parameters`` of a ``--ckpt_path`` checkpoint, after checking the file (memory-mapped)."""
+    _, ckpt = read_checkpoint(checkpoint, "checkpoint", f"--ckpt_path: {DEFAULT_HINT}", weights_only=True, mmap=True)
     hparams = ckpt.get("hyper_parameters") or {}
     return dict(hparams) if isinstance(hparams, Mapping) else {}
 

@@ -52,18 +52,20 @@ def run_dir(trainer: Trainer) -> Path:
 
 
 class SaveConfigWithRun(SaveConfigCallback):
-    """Writes the resolved config as ``config.yaml`` in the run folder and into the W&B run config."""
+    """Writes the resolved config in the run folder (``config.yaml`` for ``fit``; ``test_config.yaml`` etc.
+    for an evaluation, next to the evaluated run's own config) and into the W&B run config."""
 
     def save_config(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
         if not trainer.is_global_zero:
             return
         folder = run_dir(trainer)
         folder.mkdir(parents=True, exist_ok=True)
-        self.parser.save(self.config, folder / "config.yaml", skip_none=False, overwrite=True,
+        prefix = "" if stage == "fit" else f"{stage}_"
+        self.parser.save(self.config, folder / f"{prefix}config.yaml", skip_none=False, overwrite=True,
                          multifile=False)
         protocol = getattr(trainer.datamodule, "protocol", "")
         if protocol:
-            (folder / "protocol.txt").write_text(protocol + "\n")
+            (folder / f"{prefix}protocol.txt").write_text(protocol + "\n")
             print(f"data protocol: {protocol}", file=sys.stderr)
         if isinstance(trainer.logger, TLZooWandbLogger):
             import json

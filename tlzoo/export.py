@@ -34,7 +34,7 @@ def load_method(checkpoint: str | Path):  # noqa: ANN201 (a LightningModule)
 
     from tlzoo.checkpoints import checkpoint_class_path, read_checkpoint
 
-    path, state = read_checkpoint(checkpoint, "checkpoint to export")
+    path, state = read_checkpoint(checkpoint, "checkpoint")
     class_path = checkpoint_class_path(state)
     if not class_path or not class_path.startswith("tlzoo."):
         raise TLZooError(f"{path} is not a checkpoint of a tlzoo method written by `tlzoo fit` (no model class in it)")

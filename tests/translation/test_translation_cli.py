@@ -108,3 +108,29 @@ def test_channel_mismatch_is_one_line_naming_the_flag() -> None:
                          "--trainer.logger", "false"])
     assert code == 2, out
     assert "--model.init_args.channels_a 1" in out and "Traceback" not in out
+
+
+def test_labels_to_photo_is_scored_by_a_segmenter_trained_by_the_zoo(tmp_path: Path) -> None:
+    """The pix2pix FCN-score protocol end to end on a Cityscapes-layout fixture: a Segmenter fit on the
+    real photos labels pix2pix's generated photos, scored against the input label maps."""
+    from tlzoo.data import fixtures_cityscapes
+
+    root = tmp_path / "cityscapes"
+    fixtures_cityscapes.write_cityscapes(root, per_city=2, size=(32, 64))
+    seg_args = ["-c", str(EXPERIMENTS / "segmentation" / "segmenter_cityscapes.yaml"), "--data.root", str(root),
+                "--data.image_size", "[32, 32]", "--data.batch_size", "2", "--data.num_workers", "0",
+                "--model.init_args.arch", "unet_small", "--model.init_args.aux_weight", "0",
+                "--model.init_args.pretrained_backbone", "false"]
+    code, out = run_cli(["fit", *seg_args, *QUICK, "--trainer.logger", "false"])
+    assert code == 0, out
+    segmenter = next(Path("runs").rglob("last.ckpt"))
+    p2p = ["-c", str(EXPERIMENTS / "translation" / "pix2pix_cityscapes.yaml"), "--data.root", str(root),
+           "--data.image_size", "32", "--data.load_size", "36", "--data.batch_size", "2", "--data.num_workers", "0",
+           "--model.init_args.num_downs", "5", "--model.init_args.evaluation.fcn_segmenter", str(segmenter),
+           "--trainer.logger", "false"]
+    code, out = run_cli(["fit", *p2p, *QUICK, "--trainer.default_root_dir", "p2p"])
+    assert code == 0, out
+    ckpt = next(Path("p2p").rglob("last.ckpt"))
+    code, out = run_cli(["test", *p2p, *QUICK, "--ckpt_path", str(ckpt)])
+    assert code == 0, out
+    assert "test/fcn_mean_iou" in out and "test/fcn_pixel_acc" in out

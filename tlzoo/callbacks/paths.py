@@ -9,13 +9,20 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 
 def run_folder(trainer: Trainer) -> Path:
-    """The folder of this run: the parent of the checkpoint callback's ``dirpath`` (``<run>/checkpoints``);
+    """The folder of this run.
+
+    ``test`` / ``validate`` / ``predict`` of a ``--ckpt_path`` inside a run's ``checkpoints/``: that training
+    run's folder. Otherwise the parent of the checkpoint callback's ``dirpath`` (``<run>/checkpoints``);
     before that is known, ``<save_dir>/<name>/<version>`` of a logger such as W&B (where Lightning will put
-    the checkpoints); else the logger's folder (what ``trainer.log_dir`` says), else ``trainer.default_root_dir``.
+    the checkpoints); else the logger's folder (what ``trainer.log_dir`` says); else
+    ``trainer.default_root_dir``.
 
     Safe to call on one process only: unlike ``trainer.log_dir`` it does not broadcast (which would hang a
     DDP run when only rank 0 asks).
     """
+    tested = getattr(trainer, "ckpt_path", None)
+    if trainer.state.fn != "fit" and tested and Path(tested).parent.name == "checkpoints":
+        return Path(tested).parent.parent  # evaluating a checkpoint: its own run's folder
     ckpt = trainer.checkpoint_callback
     dirpath = getattr(ckpt, "dirpath", None) if ckpt is not None else None
     if dirpath:

@@ -61,7 +61,8 @@ def load_segmenter(checkpoint: str | Path) -> Any:
     from tlzoo.core.module import keep_rng_states
     from tlzoo.methods.segmentation import Segmenter
 
-    path, ckpt = read_checkpoint(checkpoint, "segmenter checkpoint (a Segmenter trained by `tlzoo fit`)")
+    path, ckpt = read_checkpoint(checkpoint, "segmenter checkpoint", "a Segmenter trained by `tlzoo fit`, e.g. "
+                                 "experiments/segmentation/segmenter_cityscapes.yaml")
     hparams = ckpt.get("hyper_parameters") if isinstance(ckpt, Mapping) else None
     class_path = str((hparams or {}).get("_class_path", "Segmenter"))
     if not isinstance(hparams, Mapping) or not class_path.endswith("Segmenter"):

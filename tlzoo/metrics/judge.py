@@ -201,7 +201,8 @@ def load_judge(checkpoint: str | Path, input_mean: float | Sequence[float] | Non
     from tlzoo.checkpoints import read_checkpoint
     from tlzoo.core.module import keep_rng_states
 
-    path, ckpt = read_checkpoint(checkpoint, "judge checkpoint (a classifier such as SourceOnly)")
+    path, ckpt = read_checkpoint(checkpoint, "judge checkpoint", "a classifier such as SourceOnly trained by "
+                                 "`tlzoo fit` on the output domain, e.g. experiments/judges/judge_mnist.yaml")
     hparams = ckpt.get("hyper_parameters") or {}
     spec = _resolve_normalization(path, hparams, input_mean, input_std)
     errors: list[str] = []

@@ -47,6 +47,10 @@ class TranslationEval:
             adds ``fid_inception`` / ``kid_inception``.
         fid: compute FID/KID (with each available feature extractor).
         kid_subset_size: KID subset size (clamped to the number of evaluation images).
+        fcn_segmenter: checkpoint of a ``Segmenter`` trained on real photos of domain B: the "FCN-scores" of
+            labels -> photo translation (Isola et al. 2017, Sec. 4.2): the segmenter labels the generated
+            photos, scored against the input label maps (``fcn_pixel_acc``, ``fcn_mean_class_acc``,
+            ``fcn_mean_iou``). Needs a data module with ``eval_label_maps`` (``CityscapesLabelsToPhoto``).
     """
 
     judge_b: str | None = None
@@ -54,6 +58,7 @@ class TranslationEval:
     inception_weights: str | None = None
     fid: bool = True
     kid_subset_size: int = 100
+    fcn_segmenter: str | None = None
 
 
 allow_in_checkpoints(TranslationEval)
@@ -82,6 +87,8 @@ class TranslationMethod(AdversarialMixin, ZooModule):
         self.spec_b: ImageSpec | None = None
         self.paired = False
         self._metrics: dict[str, Any] = {}
+        self._fcn: Any = None
+        self._eval_seen = 0
 
     # -- to implement -------------------------------------------------------------------------
     def translate(self, x_a: torch.Tensor) -> torch.Tensor:
@@ -125,9 +132,27 @@ class TranslationMethod(AdversarialMixin, ZooModule):
                     self.evaluation, direction, paired=self.paired and direction == "ab", spec=spec).to(self.device)
         return self._metrics[key]
 
+    def _fcn_score(self) -> Any:
+        """The FCN-score of A -> B translations (``evaluation.fcn_segmenter``), built on first use."""
+        if self._fcn is None and self.evaluation.fcn_segmenter:
+            from tlzoo.metrics.fcn_score import FCNScore
+
+            if not callable(getattr(self.trainer.datamodule, "eval_label_maps", None)):
+                raise TLZooError("evaluation.fcn_segmenter needs a data module whose evaluation photos have label "
+                                 "maps (eval_label_maps), e.g. CityscapesLabelsToPhoto")
+            with keep_rng_states():
+                self._fcn = FCNScore(self.evaluation.fcn_segmenter)
+        return self._fcn
+
     def _eval_step(self, batch: dict[str, Any], stage: str) -> None:
         assert self.spec_a is not None and self.spec_b is not None
         a, b = batch.get("A"), batch.get("B")
+        fcn = self._fcn_score()
+        if fcn is not None and a is not None:  # evaluation order: the label maps of items seen .. seen + n
+            n = len(a[0])
+            maps = self.trainer.datamodule.eval_label_maps(range(self._eval_seen, self._eval_seen + n))
+            fcn.update(self.spec_b.denormalize(self.translate(a[0])), maps.to(a[0].device))
+            self._eval_seen += n
         real_b = self.spec_b.denormalize(b[0]) if b is not None else None
         real_a = self.spec_a.denormalize(a[0]) if a is not None else None
         fake_b = labels_a = target = None
@@ -151,6 +176,12 @@ class TranslationMethod(AdversarialMixin, ZooModule):
             self._metric_set(stage, "ba").update(fake=fake_a, real=real_a, labels=labels_b, target=None)
 
     def _eval_epoch_end(self, stage: str) -> None:
+        if self._fcn is not None:
+            scores = self._fcn.compute()
+            for name in ("pixel_acc", "mean_class_acc", "mean_iou"):
+                self.log(f"{stage}/fcn_{name}", scores[name])
+            self._fcn.reset()
+        self._eval_seen = 0
         for direction in ("ab", "ba"):
             metrics = self._metrics.get(f"{stage}_{direction}")
             if metrics is None:
