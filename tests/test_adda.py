@@ -193,3 +193,24 @@ def test_adda_improves_over_its_pretrained_source_only_network() -> None:
     trainer.fit(model, EmbeddedDigits(source="uci", batch_size=128, seed=0))
     source_only, adapted = cb.acc[2], cb.acc[-1]
     assert adapted > source_only + 0.04, cb.acc
+
+
+def test_analysis_uses_the_target_encoder_for_target_images() -> None:
+    """t-SNE / A-distance must see ADDA's adapted M_t for the target domain, not the source encoder."""
+    from tlzoo.analysis.features import extract_features
+
+    torch.manual_seed(0)
+    model = _model()
+    model.start_adaptation()
+    with torch.no_grad():  # make M_t differ from M_s
+        for p in model.target_encoder.parameters():
+            p.add_(torch.randn_like(p))
+    model.eval()
+    x = torch.rand(6, 1, 28, 28)
+    batches = [(x, torch.zeros(6, dtype=torch.long))]
+    target = extract_features(model, batches, domain="target")
+    source = extract_features(model, batches, domain="source")
+    with torch.no_grad():
+        torch.testing.assert_close(target.features, model.target_features(x).flatten(1))
+        torch.testing.assert_close(source.features, model.features(x).flatten(1))
+    assert not torch.allclose(target.features, source.features)

@@ -33,8 +33,8 @@ from tlzoo.data.transforms import EpochKeyedDataset, JointRandomCropFlip
 from tlzoo.data.translation import (
     IMAGE_EXTENSIONS,
     Direction,
+    PublicArchive,
     TranslationDataModule,
-    download_public_archive,
     list_image_files,
     open_image,
 )
@@ -144,6 +144,7 @@ class PairedFolders(TranslationDataModule):
         self.root = Path(root)
         self.dataset = dataset
         self.download = download
+        self.archive = PublicArchive(root, dataset, download, PIX2PIX_URL, "train", "the pix2pix")
         self.transform = JointRandomCropFlip(load_size, crop_size, flip)
         self.eval_split = eval_split
         self.num_classes = None
@@ -155,17 +156,10 @@ class PairedFolders(TranslationDataModule):
     @property
     def folder(self) -> Path:
         """Where the splits are: ``root/<dataset>`` (if it exists or is to be downloaded), else ``root``."""
-        if self.dataset is None:
-            return self.root
-        nested = self.root / self.dataset
-        if nested.is_dir() or not (self.root / "train").is_dir():
-            return nested
-        return self.root
+        return self.archive.folder
 
     def prepare_data(self) -> None:
-        if self.download and self.dataset is not None and not list_image_files(self.folder / "train"):
-            download_public_archive(PIX2PIX_URL.format(name=self.dataset), self.root, self.root / self.dataset,
-                                    f"the pix2pix {self.dataset} dataset")
+        self.archive.fetch_if_missing()
 
     def _files(self, split: str) -> list[Path]:
         files = list_image_files(self.folder / split)

@@ -128,6 +128,39 @@ def download_public_archive(url: str, root: str | Path, expected: Path, what: st
         raise DataNotFoundError(f"extracted {root / filename} but {expected} is missing; check the archive contents")
 
 
+class PublicArchive:
+    """Where a public archive's splits live and how to fetch them (pix2pix and CycleGAN datasets).
+
+    Args:
+        root: ``--data.root``.
+        dataset: the archive's name (``None``: ``root`` holds the splits itself).
+        download: fetch the archive when ``marker`` split is missing.
+        url: the archive URL with ``{name}`` for ``dataset``.
+        marker: a training split folder that exists once the data is in place (``train``, ``trainA``).
+        what: a few words for messages (``"the pix2pix facades dataset"``).
+    """
+
+    def __init__(self, root: str | Path, dataset: str | None, download: bool, url: str, marker: str,
+                 what: str) -> None:
+        self.root, self.dataset, self.download = Path(root), dataset, download
+        self.url, self.marker, self.what = url, marker, what
+
+    @property
+    def folder(self) -> Path:
+        """``root/<dataset>`` (if it exists or is to be downloaded), else ``root``."""
+        if self.dataset is None:
+            return self.root
+        nested = self.root / self.dataset
+        if nested.is_dir() or not (self.root / self.marker).is_dir():
+            return nested
+        return self.root
+
+    def fetch_if_missing(self) -> None:
+        if self.download and self.dataset is not None and not list_image_files(self.folder / self.marker):
+            download_public_archive(self.url.format(name=self.dataset), self.root, self.root / self.dataset,
+                                    f"{self.what} {self.dataset} dataset")
+
+
 def is_epoch_keyed(dataset: Dataset) -> bool:
     """Whether ``dataset`` wants ``(epoch, index)`` keys (:class:`EpochKeyedDataset` or a view of one)."""
     return isinstance(dataset, EpochKeyedDataset) or bool(getattr(dataset, "epoch_keyed", False))

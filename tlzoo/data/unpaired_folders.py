@@ -32,8 +32,8 @@ from tlzoo.data.transforms import EpochKeyedDataset, JointRandomCropFlip
 from tlzoo.data.translation import (
     IMAGE_EXTENSIONS,
     Direction,
+    PublicArchive,
     TranslationDataModule,
-    download_public_archive,
     list_image_files,
     open_image,
 )
@@ -125,6 +125,7 @@ class UnpairedFolders(TranslationDataModule):
         self.root = Path(root)
         self.dataset = dataset
         self.download = download
+        self.archive = PublicArchive(root, dataset, download, CYCLEGAN_URL, "trainA", "the CycleGAN")
         self.transform = JointRandomCropFlip(load_size, crop_size, flip)
         self.num_classes = None
         spec = ImageSpec.symmetric(3, crop_size)
@@ -135,17 +136,10 @@ class UnpairedFolders(TranslationDataModule):
     @property
     def folder(self) -> Path:
         """Where the splits are: ``root/<dataset>`` (if it exists or is to be downloaded), else ``root``."""
-        if self.dataset is None:
-            return self.root
-        nested = self.root / self.dataset
-        if nested.is_dir() or not (self.root / "trainA").is_dir():
-            return nested
-        return self.root
+        return self.archive.folder
 
     def prepare_data(self) -> None:
-        if self.download and self.dataset is not None and not list_image_files(self.folder / "trainA"):
-            download_public_archive(CYCLEGAN_URL.format(name=self.dataset), self.root, self.root / self.dataset,
-                                    f"the CycleGAN {self.dataset} dataset")
+        self.archive.fetch_if_missing()
 
     def _files(self, split: str) -> list[Path]:
         files = list_image_files(self.folder / split)

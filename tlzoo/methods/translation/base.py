@@ -147,12 +147,6 @@ class TranslationMethod(AdversarialMixin, ZooModule):
     def _eval_step(self, batch: dict[str, Any], stage: str) -> None:
         assert self.spec_a is not None and self.spec_b is not None
         a, b = batch.get("A"), batch.get("B")
-        fcn = self._fcn_score()
-        if fcn is not None and a is not None:  # evaluation order: the label maps of items seen .. seen + n
-            n = len(a[0])
-            maps = self.trainer.datamodule.eval_label_maps(range(self._eval_seen, self._eval_seen + n))
-            fcn.update(self.spec_b.denormalize(self.translate(a[0])), maps.to(a[0].device))
-            self._eval_seen += n
         real_b = self.spec_b.denormalize(b[0]) if b is not None else None
         real_a = self.spec_a.denormalize(a[0]) if a is not None else None
         fake_b = labels_a = target = None
@@ -166,6 +160,12 @@ class TranslationMethod(AdversarialMixin, ZooModule):
             if self.paired and real_b is not None:
                 target = real_b
                 self.log(f"{stage}/l1", F.l1_loss(fake_b, target), prog_bar=stage == "val", batch_size=len(fake_b))
+            fcn = self._fcn_score()
+            if fcn is not None:  # evaluation order (one process): items seen .. seen + n have these label maps
+                n = len(fake_b)
+                fcn.update(fake_b, self.trainer.datamodule.eval_label_maps(
+                    range(self._eval_seen, self._eval_seen + n)).to(fake_b.device))
+                self._eval_seen += n
         self._metric_set(stage, "ab").update(fake=fake_b, real=real_b, labels=labels_a, target=target)
         if self.two_way:
             fake_a = labels_b = None
