@@ -12,7 +12,7 @@ if ls .whl/*.whl >/dev/null 2>&1; then
   export PYTHONPATH=/tmp/site
 fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1 WANDB_MODE=offline BENCH_DIR=$OUT
-[ -d .shared_data ] && export TLZOO_SHARED_DATA=$PWD/.shared_data
+[ -d .shared_data ] && export TLZOO_DATA=$PWD/.shared_data
 JOBS=${JOBS:-12}
 SEEDS=${SEEDS:-0 1 2}
 EPOCHS_FLAG=${EPOCHS:+--trainer.max_epochs $EPOCHS}

@@ -16,8 +16,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_data_dir() -> Path | None:
-    """``../shared/data`` next to the repository (or ``$TLZOO_SHARED_DATA``), if present."""
-    env = os.environ.get("TLZOO_SHARED_DATA")
+    """The repository's test data, ``../shared/data`` next to it (or ``$TLZOO_TEST_DATA``), if present."""
+    env = os.environ.get("TLZOO_TEST_DATA")
     for candidate in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data"]:
         if candidate.is_dir():
             return candidate
@@ -28,7 +28,7 @@ def shared_data_dir() -> Path | None:
 def shared_data() -> Path:
     path = shared_data_dir()
     if path is None:
-        pytest.skip("../shared/data is not present (set TLZOO_SHARED_DATA to its location)")
+        pytest.skip("../shared/data is not present (set TLZOO_TEST_DATA to its location)")
     return path
 
 
@@ -36,3 +36,11 @@ def shared_data() -> Path:
 def _run_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs in its own folder, so runs/ and checkpoints never leak between tests."""
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _feature_files_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feature-file loaders look in ``$TLZOO_DATA``: point it at the repository's test data (when present)."""
+    path = shared_data_dir()
+    if path is not None:
+        monkeypatch.setenv("TLZOO_DATA", str(path))

@@ -60,7 +60,7 @@ def test_known_domain_with_root_and_env(tmp_path: Path, monkeypatch: pytest.Monk
     _surf_fixture(tmp_path)
     X, y = load_feature_domain("office_caltech10_surf/amazon", root=tmp_path, preprocessing=None)
     assert y.tolist() == [0, 1, 2, 0, 1, 9] and np.allclose(np.linalg.norm(X, axis=1), 1)
-    monkeypatch.setenv("TLZOO_SHARED_DATA", str(tmp_path))
+    monkeypatch.setenv("TLZOO_DATA", str(tmp_path))
     assert resolve_root() == tmp_path
     X2, _ = load_feature_domain("office_caltech10_surf/amazon", preprocessing="none")
     assert X2.max() > 1
@@ -75,10 +75,10 @@ def test_missing_domain_message(tmp_path: Path) -> None:
 
 
 def _real_root() -> Path | None:
-    for c in (resolve_root(), Path("../shared/data"), Path("/work/shared/data")):
-        if (c / "office_caltech10_surf" / "dslr_SURF_L10.mat").is_file():
-            return c.resolve()
-    return None
+    from tests.conftest import shared_data_dir
+
+    root = shared_data_dir()
+    return root if root is not None and (root / "office_caltech10_surf" / "dslr_SURF_L10.mat").is_file() else None
 
 
 REAL = _real_root()

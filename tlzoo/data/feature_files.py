@@ -7,8 +7,9 @@ Stable API (also used by the deep-learning feature DataModule):
 * :func:`l1`, :func:`zscore`, :func:`l2` and :func:`preprocess` (named recipes such as
   ``"l1_zscore_l2"``: the steps are applied left to right, each domain separately).
 * :data:`KNOWN_DOMAINS`: registry ``"<dataset>/<domain>"`` -> file layout under the shared root.
-* :func:`resolve_root`: ``root`` argument, else ``$TLZOO_SHARED_DATA``, else ``../shared/data``
-  (relative to the working directory), else ``/work/shared/data``.
+* :func:`resolve_root`: the data home of feature files: the ``root`` argument (``--root`` /
+  ``--data.root``), else ``$TLZOO_DATA``, else the per-user cache ``$XDG_CACHE_HOME/tlzoo`` (default
+  ``~/.cache/tlzoo``).
 
 Which recipe reproduces which published numbers (see each ``PROVENANCE.md``):
 
@@ -43,8 +44,7 @@ __all__ = [
     "load_feature_domain",
 ]
 
-ENV_ROOT = "TLZOO_SHARED_DATA"
-_FALLBACK_ROOTS = (Path("../shared/data"), Path("/work/shared/data"))
+ENV_ROOT = "TLZOO_DATA"
 
 _X_KEYS = ("fts", "feas", "fea", "X", "x", "features", "data")
 _Y_KEYS = ("labels", "label", "gnd", "y", "Y", "targets", "target")
@@ -145,17 +145,15 @@ def preprocess(X: np.ndarray, recipe: str = "none") -> np.ndarray:
 
 # ----------------------------------------------------------------------------- file loading
 def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The shared-data root: ``root`` if given, else ``$TLZOO_SHARED_DATA``, else the first existing of
-    ``../shared/data`` (relative to the cwd) and ``/work/shared/data`` (returned even if missing)."""
+    """The data home of feature files: ``root`` if given, else ``$TLZOO_DATA``, else the per-user cache
+    ``$XDG_CACHE_HOME/tlzoo`` (``~/.cache/tlzoo``)."""
     if root is not None:
         return Path(root)
     env = os.environ.get(ENV_ROOT)
     if env:
         return Path(env)
-    for cand in _FALLBACK_ROOTS:
-        if cand.is_dir():
-            return cand.resolve()
-    return _FALLBACK_ROOTS[-1]
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "tlzoo"
 
 
 def _pick(d: dict[str, object], keys: tuple[str, ...], what: str, path: Path) -> np.ndarray:
@@ -324,7 +322,7 @@ def load_feature_domain(
             raise DataNotFoundError(
                 f"feature domain {key!r} not found: expected the file {path}. Layout: "
                 f"<root>/{dom.relpath} (see <root>/{dom.relpath.split('/')[0]}/PROVENANCE.md). Point the "
-                f"loader at the shared data with --root DIR or the {ENV_ROOT} environment variable "
+                f"loader at the folder holding it with --root DIR (--data.root) or the {ENV_ROOT} environment variable "
                 f"(current root: {base})."
             )
     else:

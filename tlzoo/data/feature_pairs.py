@@ -3,8 +3,8 @@
 Each domain is one ``.mat`` / ``.npz`` / ``.csv`` file of feature vectors, loaded and preprocessed by
 :func:`tlzoo.data.feature_files.load_feature_domain` (the same loader as the shallow methods):
 either a key of :data:`tlzoo.data.feature_files.KNOWN_DOMAINS` such as
-``office_caltech10_decaf/dslr`` (resolved under ``root`` / ``$TLZOO_SHARED_DATA`` /
-``../shared/data``), or a path to a file. Inputs are ``(D,)`` vectors, so every deep method runs with
+``office_caltech10_decaf/dslr`` (resolved under ``root`` / ``$TLZOO_DATA`` / the per-user cache
+``~/.cache/tlzoo``), or a path to a file. Inputs are ``(D,)`` vectors, so every deep method runs with
 the MLP backbone: ``--model.init_args.backbone.name mlp``.
 
 Protocol: the standard *transductive* one of the feature-based Office-Caltech10 literature (JDA, ICCV
@@ -38,8 +38,8 @@ class FeaturePairs(DomainAdaptationDataModule):
     Args:
         source: source domain: a ``KNOWN_DOMAINS`` key (e.g. ``office_caltech10_decaf/dslr``) or a file path.
         target: target domain, likewise (same feature space).
-        root: shared-data root for the keys (``--data.root``; default ``$TLZOO_SHARED_DATA``, then
-            ``../shared/data``, then ``/work/shared/data``).
+        root: folder of the feature files for the keys (``--data.root``; default ``$TLZOO_DATA``, then the
+            per-user cache ``~/.cache/tlzoo``).
         preprocessing: recipe of :func:`tlzoo.data.feature_files.preprocess` applied to each domain
             separately (``l2``, ``l1_zscore``, ...); ``None``: the domain's recommended recipe.
         source_val_fraction: fraction of the source held out (stratified) for validation.

@@ -47,7 +47,7 @@ def build_parser() -> ArgumentParser:
     )
     p.add_argument("--all-tasks", type=bool, default=False, help="Run every ordered pair of --domains.")
     p.add_argument("--preprocessing", type=Optional[str], default=None, help="Recipe, e.g. l1_zscore_l2 (null: dataset default).")
-    p.add_argument("--root", type=Optional[str], default=None, help="Shared data root (else $TLZOO_SHARED_DATA, ../shared/data, /work/shared/data).")
+    p.add_argument("--root", type=Optional[str], default=None, help="Folder of the feature files (else $TLZOO_DATA, else ~/.cache/tlzoo).")
     p.add_argument("--classifier", type=str, default="1nn", help="1nn | linear_svm | logreg.")
     p.add_argument("--C", type=float, default=1.0, help="Inverse regularisation of linear_svm/logreg.")
     p.add_argument("--method", type=ShallowAdapter, default=None, help="The method: {class_path: JDA, init_args: {...}}.")
