@@ -33,8 +33,8 @@ def test_pix2pix_ssim_rises_above_the_identity_baseline(shared_data: Path, tmp_p
     for (a, _), (b, _) in zip(data.eval_a, data.eval_b):  # type: ignore[arg-type]
         ssim.update(data.spec_a.denormalize(a[None]), data.spec_b.denormalize(b[None]))
     identity = float(ssim.compute())
-    model = Pix2Pix(channels_a=3, channels_b=3, num_downs=5, base_channels=16, discriminator_layers=2)
-    trainer = _trainer(tmp_path, max_steps=150, limit_val_batches=0)
+    model = Pix2Pix(channels_a=3, channels_b=3, num_downs=5, base_channels=32, discriminator_layers=2)
+    trainer = _trainer(tmp_path, max_steps=400, limit_val_batches=0)
     trainer.fit(model, data)
     learned = _trainer(tmp_path, limit_val_batches=1.0).validate(model, data, verbose=False)[0]["val/ssim"]
     assert learned > identity + 0.1, (learned, identity)
