@@ -116,3 +116,16 @@ def test_16_bit_png_keeps_its_brightness(tmp_path: Path) -> None:
     for channels in (1, 3):
         pixels = np.asarray(open_image(tmp_path / "g16.png", channels))
         assert abs(int(pixels.mean()) - 128) <= 1, pixels.mean()
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_truncated_mnist_idx_files_are_named(tmp_path: Path, gzipped: bool) -> None:
+    from tlzoo.data import fixtures
+    from tlzoo.data.usps_mnist import read_idx
+
+    fixtures.write_mnist_idx(tmp_path, n_train=8, n_test=4, gzipped=gzipped)
+    path = next(tmp_path.rglob("t10k-images*"))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(TLZooError, match=path.name):
+        read_idx(path)

@@ -132,15 +132,22 @@ def val_size(n: int, requested: int) -> int:
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (``.gz`` or plain): magic ``0 0 dtype ndim``, big-endian dims, data."""
     path = Path(path)
-    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    try:
+        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    except (EOFError, OSError) as err:  # truncated or damaged .gz, unreadable file
+        raise TLZooError(f"{path} cannot be read ({type(err).__name__}: {err}): a truncated or damaged download; "
+                         "delete it and download it again") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise TLZooError(f"{path} is not an IDX file (bad magic number)")
     dtypes = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     if raw[2] not in dtypes:
         raise TLZooError(f"{path}: unknown IDX data type 0x{raw[2]:02x}")
     ndim = raw[3]
-    dims = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4).astype(int)
-    data = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
+    try:
+        dims = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4).astype(int)
+        data = np.frombuffer(raw, dtype=dtypes[raw[2]], offset=4 + 4 * ndim)
+    except ValueError:  # fewer bytes than the header promises
+        raise TLZooError(f"{path} is truncated (its IDX header promises more bytes than it holds)") from None
     if data.size != int(np.prod(dims)):
         raise TLZooError(f"{path}: expected {int(np.prod(dims))} values for shape {tuple(dims)}, got {data.size}")
     return data.reshape(tuple(dims))
