@@ -129,3 +129,14 @@ def test_truncated_mnist_idx_files_are_named(tmp_path: Path, gzipped: bool) -> N
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(TLZooError, match=path.name):
         read_idx(path)
+
+
+def test_truncated_svhn_mat_file_is_named(tmp_path: Path) -> None:
+    from tlzoo.data import fixtures
+    from tlzoo.data.svhn_mnist import load_svhn
+
+    path = fixtures.write_svhn_mat(tmp_path, "train", n=16)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(TLZooError, match="train_32x32.mat cannot be read"):
+        load_svhn(tmp_path, "train", download=False, transform=None)

@@ -18,7 +18,7 @@ import numpy as np
 from torch.utils.data import Dataset, Subset
 
 from tlzoo.data.base import DomainAdaptationDataModule
-from tlzoo.errors import DataNotFoundError
+from tlzoo.errors import DataNotFoundError, TLZooError
 
 SVHN_FILES = ("train_32x32.mat", "test_32x32.mat")
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -54,9 +54,15 @@ def load_svhn(root: Path, split: str, download: bool, transform) -> Dataset:
 
     if not download and not (root / f"{split}_32x32.mat").is_file():
         raise _missing(root, f"SVHN {split} split", f"{root}/{{train,test}}_32x32.mat")
-    if download:
-        return SVHN(str(root), split=split, transform=transform, download=True)
-    return _SVHN(str(root), split=split, transform=transform, download=False)
+    path = root / f"{split}_32x32.mat"
+    try:
+        if download:
+            return SVHN(str(root), split=split, transform=transform, download=True)
+        return _SVHN(str(root), split=split, transform=transform, download=False)
+    except (ValueError, OSError, EOFError, KeyError, TypeError) as err:  # scipy's loadmat on a damaged file
+        raise TLZooError(f"{path} cannot be read as an SVHN .mat file ({type(err).__name__}: {str(err)[:120]}): "
+                         "a truncated or damaged download; delete it and download it again "
+                         "(--data.download true)") from None
 
 
 def load_mnist(root: Path, train: bool, download: bool, transform) -> Dataset:
