@@ -57,3 +57,15 @@ def checkpoint_class_path(ckpt: Mapping[str, Any]) -> str | None:
     hparams = ckpt.get("hyper_parameters") or {}
     value = hparams.get("_class_path") if isinstance(hparams, Mapping) else None
     return str(value) if value else None
+
+
+def method_class(class_path: str) -> type | None:
+    """The class a dotted ``class_path`` names (a bare name is looked up in :mod:`tlzoo.methods`), or ``None``
+    when it does not exist."""
+    import importlib
+
+    module, _, name = str(class_path).rpartition(".")
+    try:
+        return getattr(importlib.import_module(module or "tlzoo.methods"), name)
+    except (ImportError, AttributeError):
+        return None

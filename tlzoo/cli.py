@@ -41,7 +41,7 @@ from tlzoo.callbacks.checkpointing import (
 )
 from tlzoo.callbacks.guards import NonFiniteGuard
 from tlzoo.callbacks.paths import run_folder
-from tlzoo.checkpoints import checkpoint_hparams
+from tlzoo.checkpoints import checkpoint_hparams, method_class
 from tlzoo.errors import TLZooError
 from tlzoo.loggers import TLZooWandbLogger
 
@@ -332,18 +332,10 @@ def _raised_in_tlzoo(err: BaseException) -> bool:
     return last is not None and f"{os.sep}tlzoo{os.sep}" in last
 
 
-def method_class(config: Any) -> type | None:
+def configured_method_class(config: Any) -> type | None:
     """The LightningModule class a parsed config names (``model.class_path``), if importable."""
-    import importlib
-
     class_path = (config.get("model") or {}).get("class_path") if hasattr(config, "get") else None
-    if not class_path:
-        return None
-    module, _, name = str(class_path).rpartition(".")
-    try:
-        return getattr(importlib.import_module(module or "tlzoo.methods"), name)
-    except (ImportError, AttributeError):
-        return None
+    return method_class(class_path) if class_path else None
 
 
 def resolve_default_monitor(config: Any) -> None:
@@ -352,7 +344,7 @@ def resolve_default_monitor(config: Any) -> None:
     checkpoint = config.get("checkpoint") if hasattr(config, "get") else None
     if checkpoint is None or checkpoint.get("monitor") != AUTO:
         return
-    cls = method_class(config)
+    cls = configured_method_class(config)
     default = getattr(cls, "default_monitor", None)
     checkpoint["monitor"] = default[0] if default else None
     if default:

@@ -30,16 +30,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def load_method(checkpoint: str | Path):  # noqa: ANN201 (a LightningModule)
     """The zoo method a ``tlzoo fit`` checkpoint holds, on the CPU, in eval mode."""
-    import importlib
-
-    from tlzoo.checkpoints import checkpoint_class_path, read_checkpoint
+    from tlzoo.checkpoints import checkpoint_class_path, method_class, read_checkpoint
 
     path, state = read_checkpoint(checkpoint, "checkpoint")
     class_path = checkpoint_class_path(state)
-    if not class_path or not class_path.startswith("tlzoo."):
-        raise TLZooError(f"{path} is not a checkpoint of a tlzoo method written by `tlzoo fit` (no model class in it)")
-    module_name, _, name = str(class_path).rpartition(".")
-    cls = getattr(importlib.import_module(module_name), name)
+    cls = method_class(class_path) if class_path and class_path.startswith("tlzoo.") else None
+    if cls is None:
+        raise TLZooError(f"{path} is not a checkpoint of a tlzoo method written by `tlzoo fit` (model class: "
+                         f"{class_path or 'none'})")
     return cls.load_from_checkpoint(path, map_location="cpu").eval()
 
 

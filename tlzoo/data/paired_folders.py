@@ -134,17 +134,11 @@ class PairedFolders(TranslationDataModule):
     ) -> None:
         super().__init__(direction=direction, predict_folder=predict_folder, batch_size=batch_size,
                          num_workers=num_workers, seed=seed)
-        if dataset is not None and dataset not in PIX2PIX_DATASETS:
-            raise TLZooError(f"unknown pix2pix dataset {dataset!r}; choose one of {', '.join(PIX2PIX_DATASETS)}")
-        if download and dataset is None:
-            raise TLZooError("--data.download true needs --data.dataset (one of "
-                             f"{', '.join(PIX2PIX_DATASETS)}) to know which archive to fetch")
         if eval_split not in ("val", "test"):
             raise ValueError(f"eval_split must be 'val' or 'test', got {eval_split!r}")
         self.root = Path(root)
         self.dataset = dataset
-        self.download = download
-        self.archive = PublicArchive(root, dataset, download, PIX2PIX_URL, "train", "the pix2pix")
+        self.archive = PublicArchive(root, dataset, download, PIX2PIX_URL, "train", "pix2pix", PIX2PIX_DATASETS)
         self.transform = JointRandomCropFlip(load_size, crop_size, flip)
         self.eval_split = eval_split
         self.num_classes = None

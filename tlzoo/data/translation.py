@@ -137,11 +137,17 @@ class PublicArchive:
         download: fetch the archive when ``marker`` split is missing.
         url: the archive URL with ``{name}`` for ``dataset``.
         marker: a training split folder that exists once the data is in place (``train``, ``trainA``).
-        what: a few words for messages (``"the pix2pix facades dataset"``).
+        what: the family, for messages (``"pix2pix"``, ``"CycleGAN"``).
+        known: the archives ``url`` serves; another ``dataset`` is refused.
     """
 
     def __init__(self, root: str | Path, dataset: str | None, download: bool, url: str, marker: str,
-                 what: str) -> None:
+                 what: str, known: Sequence[str]) -> None:
+        if dataset is not None and dataset not in known:
+            raise TLZooError(f"unknown {what} dataset {dataset!r}; choose one of {', '.join(known)}")
+        if download and dataset is None:
+            raise TLZooError(f"--data.download true needs --data.dataset (one of {', '.join(known)}) to know "
+                             "which archive to fetch")
         self.root, self.dataset, self.download = Path(root), dataset, download
         self.url, self.marker, self.what = url, marker, what
 
@@ -158,7 +164,7 @@ class PublicArchive:
     def fetch_if_missing(self) -> None:
         if self.download and self.dataset is not None and not list_image_files(self.folder / self.marker):
             download_public_archive(self.url.format(name=self.dataset), self.root, self.root / self.dataset,
-                                    f"{self.what} {self.dataset} dataset")
+                                    f"the {self.what} {self.dataset} dataset")
 
 
 def is_epoch_keyed(dataset: Dataset) -> bool:

@@ -37,7 +37,7 @@ from tlzoo.data.translation import (
     list_image_files,
     open_image,
 )
-from tlzoo.errors import DataNotFoundError, TLZooError
+from tlzoo.errors import DataNotFoundError
 
 CycleGANDataset = Literal["horse2zebra", "apple2orange", "summer2winter_yosemite", "monet2photo", "cezanne2photo",
                           "ukiyoe2photo", "vangogh2photo", "maps", "cityscapes", "facades", "iphone2dslr_flower"]
@@ -117,15 +117,9 @@ class UnpairedFolders(TranslationDataModule):
     ) -> None:
         super().__init__(direction=direction, predict_folder=predict_folder, batch_size=batch_size,
                          num_workers=num_workers, seed=seed)
-        if dataset is not None and dataset not in CYCLEGAN_DATASETS:
-            raise TLZooError(f"unknown CycleGAN dataset {dataset!r}; choose one of {', '.join(CYCLEGAN_DATASETS)}")
-        if download and dataset is None:
-            raise TLZooError("--data.download true needs --data.dataset (one of "
-                             f"{', '.join(CYCLEGAN_DATASETS)}) to know which archive to fetch")
         self.root = Path(root)
         self.dataset = dataset
-        self.download = download
-        self.archive = PublicArchive(root, dataset, download, CYCLEGAN_URL, "trainA", "the CycleGAN")
+        self.archive = PublicArchive(root, dataset, download, CYCLEGAN_URL, "trainA", "CycleGAN", CYCLEGAN_DATASETS)
         self.transform = JointRandomCropFlip(load_size, crop_size, flip)
         self.num_classes = None
         spec = ImageSpec.symmetric(3, crop_size)

@@ -133,7 +133,8 @@ def _images(x: torch.Tensor, what: str) -> torch.Tensor:
 class ImageTranslationMetrics(nn.Module):
     """The evaluation of one translation direction ``A -> B``, accumulated over an epoch.
 
-    ``update(fake01, real01, source_labels, target01)`` per batch: ``fake01 = G(x_a)`` denormalised,
+    ``update(fake01, real01, source_labels, target01)`` per batch (either image set may be ``None``):
+    ``fake01 = G(x_a)`` denormalised,
     ``real01`` real images of B (any, unpaired: FID/KID compare the two sets), ``source_labels`` the labels of
     ``x_a`` (label preservation), ``target01`` the ground-truth B image paired with ``x_a`` (SSIM/PSNR).
     ``compute()`` returns, for each feature extractor ``f``: ``fid_<f.name>``, ``kid_<f.name>``,
@@ -208,24 +209,28 @@ class ImageTranslationMetrics(nn.Module):
         return self._judge
 
     @torch.no_grad()
-    def update(self, fake01: torch.Tensor, real01: torch.Tensor | None = None,
+    def update(self, fake01: torch.Tensor | None, real01: torch.Tensor | None = None,
                source_labels: torch.Tensor | None = None, target01: torch.Tensor | None = None) -> None:
-        """Accumulate one batch (see the class docstring); all images in [0, 1]."""
-        fake = _images(fake01, "fake01")
-        with torch.autocast(device_type=fake.device.type, enabled=False):
-            if self._extractors:
-                if real01 is None:
-                    raise ValueError("FID/KID need real01 (real images of the target domain) in update()")
-                real = _images(real01, "real01")
-                for name, ext in self._extractors.items():
-                    ext.to(fake.device)
-                    f_fake, f_real = ext(fake).float(), ext(real.to(fake.device)).float()
-                    if name in self.fid:
-                        self.fid[name].update(f_real, real=True)
-                        self.fid[name].update(f_fake, real=False)
-                    if name in self.kid:
-                        self.kid[name].update(f_real, real=True)
-                        self.kid[name].update(f_fake, real=False)
+        """Accumulate one batch (see the class docstring); all images in [0, 1]. Either side may be ``None``
+        (evaluation splits of different lengths): the reals and fakes of FID/KID are accumulated separately.
+        ``source_labels`` with negative entries (an unlabelled domain) are ignored."""
+        fake = _images(fake01, "fake01") if fake01 is not None else None
+        real = _images(real01, "real01") if real01 is not None else None
+        device = (fake if fake is not None else real).device if (fake is not None or real is not None) else None
+        if device is None:
+            return
+        with torch.autocast(device_type=device.type, enabled=False):
+            for name, ext in self._extractors.items():
+                ext.to(device)
+                for images, is_real in ((real, True), (fake, False)):
+                    if images is None:
+                        continue
+                    feats = ext(images.to(device)).float()
+                    for group in (self.fid, self.kid):
+                        if name in group:
+                            group[name].update(feats, real=is_real)
+            if fake is None:
+                return
             if self.use_ssim_psnr:
                 if target01 is None:
                     raise ValueError("ssim_psnr=True needs target01 (the paired ground-truth images) in update()")
@@ -235,7 +240,7 @@ class ImageTranslationMetrics(nn.Module):
                 self.ssim.update(fake, target)
                 self.psnr.update(fake, target)
                 self.paired_count.update(len(fake))
-            if self._judge is not None and source_labels is not None:
+            if self._judge is not None and source_labels is not None and not bool((source_labels < 0).any()):
                 self._judge.to(fake.device)
                 self.label_acc.update(self._judge.logits(fake), source_labels.to(fake.device))
                 self.label_count.update(len(fake))

@@ -32,7 +32,6 @@ and raises a :class:`~tlzoo.errors.TLZooError` asking for ``input_mean`` / ``inp
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -167,11 +166,11 @@ def _method_classes(class_path: str | None) -> list[type]:
     if class_path:
         if not class_path.startswith("tlzoo."):
             raise TLZooError(f"checkpoint model {class_path!r} is not a tlzoo method; a judge must be a zoo classifier")
-        module_name, _, attr = class_path.rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError):
-            raise TLZooError(f"checkpoint model {class_path!r} does not exist in this tlzoo version") from None
+        from tlzoo.checkpoints import method_class
+
+        cls = method_class(class_path)
+        if cls is None:
+            raise TLZooError(f"checkpoint model {class_path!r} does not exist in this tlzoo version")
         return [cls]
     # A checkpoint written without LightningCLI: try every registered method, SourceOnly first.
     names = ["SourceOnly"] + [n for n in registry.__all__ if n != "SourceOnly"]

@@ -80,8 +80,11 @@ class TranslationMethod(AdversarialMixin, ZooModule):
     #: Two-way methods translate B -> A too.
     two_way = False
 
-    def __init__(self, evaluation: TranslationEval | None = None) -> None:
+    def __init__(self, channels_a: int, channels_b: int, evaluation: TranslationEval | None = None,
+                 input_shape: tuple[int, ...] | None = None) -> None:
         super().__init__()
+        check_input_channels(type(self).__name__, channels_a, input_shape)
+        self.channels_a, self.channels_b = channels_a, channels_b
         self.evaluation = evaluation or TranslationEval()
         self.spec_a: ImageSpec | None = None
         self.spec_b: ImageSpec | None = None
@@ -99,9 +102,9 @@ class TranslationMethod(AdversarialMixin, ZooModule):
         """B -> A (two-way methods), else ``None``."""
         return None
 
-    def expected_channels(self) -> tuple[int, int]:
-        """Channels of the images the networks were built for: ``(A, B)``."""
-        raise NotImplementedError
+    def forward(self, x_a: torch.Tensor) -> torch.Tensor:
+        """A -> B."""
+        return self.translate(x_a)
 
     # -- data ---------------------------------------------------------------------------------
     def setup(self, stage: str) -> None:
@@ -111,7 +114,7 @@ class TranslationMethod(AdversarialMixin, ZooModule):
             raise TLZooError(f"{type(self).__name__} needs a translation data module (two image domains A and B, "
                              f"e.g. PairedFolders, UnpairedFolders, MNISTMPaired, UnpairedDigits); got "
                              f"{type(datamodule).__name__}")
-        want_a, want_b = self.expected_channels()
+        want_a, want_b = self.channels_a, self.channels_b
         if (spec_a.channels, spec_b.channels) != (want_a, want_b):
             raise TLZooError(
                 f"{type(self).__name__} was built for {want_a}-channel A and {want_b}-channel B images but the data "
@@ -126,10 +129,9 @@ class TranslationMethod(AdversarialMixin, ZooModule):
         if key not in self._metrics:
             from tlzoo.metrics.translation import build_translation_metrics
 
-            spec = self.spec_b if direction == "ab" else self.spec_a
             with keep_rng_states():  # judges and feature networks are built with random weights first
                 self._metrics[key] = build_translation_metrics(
-                    self.evaluation, direction, paired=self.paired and direction == "ab", spec=spec).to(self.device)
+                    self.evaluation, direction, paired=self.paired and direction == "ab").to(self.device)
         return self._metrics[key]
 
     def _fcn_score(self) -> Any:
@@ -166,14 +168,14 @@ class TranslationMethod(AdversarialMixin, ZooModule):
                 fcn.update(fake_b, self.trainer.datamodule.eval_label_maps(
                     range(self._eval_seen, self._eval_seen + n)).to(fake_b.device))
                 self._eval_seen += n
-        self._metric_set(stage, "ab").update(fake=fake_b, real=real_b, labels=labels_a, target=target)
+        self._metric_set(stage, "ab").update(fake_b, real_b, source_labels=labels_a, target01=target)
         if self.two_way:
             fake_a = labels_b = None
             if b is not None:
                 back = self.translate_back(b[0])
                 fake_a = self.spec_a.denormalize(back) if back is not None else None
                 labels_b = b[1]
-            self._metric_set(stage, "ba").update(fake=fake_a, real=real_a, labels=labels_b, target=None)
+            self._metric_set(stage, "ba").update(fake_a, real_a, source_labels=labels_b)
 
     def _eval_epoch_end(self, stage: str) -> None:
         if self._fcn is not None:

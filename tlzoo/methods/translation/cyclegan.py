@@ -30,7 +30,7 @@ from typing import Any, Literal
 import torch
 
 from tlzoo.core.optim import OptimConfig
-from tlzoo.methods.translation.base import TranslationEval, TranslationMethod, check_input_channels
+from tlzoo.methods.translation.base import TranslationEval, TranslationMethod
 from tlzoo.nn.discriminators import PatchGANDiscriminator
 from tlzoo.nn.generators import ResnetGenerator
 from tlzoo.nn.image_pool import ImagePool
@@ -88,15 +88,13 @@ class CycleGAN(TranslationMethod):
         num_classes: int | None = None,
         input_shape: tuple[int, ...] | None = None,
     ) -> None:
-        super().__init__(evaluation)
-        check_input_channels(type(self).__name__, channels_a, input_shape)
+        super().__init__(channels_a, channels_b, evaluation, input_shape)
         self.save_hyperparameters()
         if lambda_cycle < 0 or lambda_identity < 0:
             raise ValueError(f"lambda_cycle and lambda_identity must be >= 0, got {lambda_cycle}, {lambda_identity}")
         if lambda_identity > 0 and channels_a != channels_b:
             raise ValueError("the identity loss needs the same channels in both domains "
                              f"({channels_a} vs {channels_b}): set lambda_identity 0")
-        self.channels_a, self.channels_b = channels_a, channels_b
         self.generator_ab = ResnetGenerator(channels_a, channels_b, base_channels, residual_blocks, downsampling, norm)
         self.generator_ba = ResnetGenerator(channels_b, channels_a, base_channels, residual_blocks, downsampling, norm)
         self.discriminator_a = PatchGANDiscriminator(channels_a, discriminator_channels, discriminator_layers, norm)
@@ -108,9 +106,6 @@ class CycleGAN(TranslationMethod):
         self.lambda_identity = lambda_identity
         self.optim_cfg = optim or cyclegan_optim()
 
-    def expected_channels(self) -> tuple[int, int]:
-        return self.channels_a, self.channels_b
-
     def export_module(self) -> tuple[torch.nn.Module, int]:
         """The A -> B generator and its input channels (``tlzoo export``)."""
         return self.generator_ab, self.channels_a
@@ -120,10 +115,6 @@ class CycleGAN(TranslationMethod):
 
     def translate_back(self, x_b: torch.Tensor) -> torch.Tensor:
         return self.generator_ba(x_b)
-
-    def forward(self, x_a: torch.Tensor) -> torch.Tensor:
-        """``G(x)``: A -> B."""
-        return self.generator_ab(x_a)
 
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
         generators = list(self.generator_ab.parameters()) + list(self.generator_ba.parameters())

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from tlzoo.core.optim import OptimConfig
-from tlzoo.methods.translation.base import TranslationEval, TranslationMethod, check_input_channels
+from tlzoo.methods.translation.base import TranslationEval, TranslationMethod
 from tlzoo.nn.discriminators import PatchGANDiscriminator
 from tlzoo.nn.generators import UNetGenerator
 from tlzoo.nn.losses.adversarial import GANLoss
@@ -85,12 +85,10 @@ class Pix2Pix(TranslationMethod):
         num_classes: int | None = None,
         input_shape: tuple[int, ...] | None = None,
     ) -> None:
-        super().__init__(evaluation)
-        check_input_channels(type(self).__name__, channels_a, input_shape)
+        super().__init__(channels_a, channels_b, evaluation, input_shape)
         self.save_hyperparameters()
         if lambda_l1 < 0 or gan_weight < 0:
             raise ValueError(f"lambda_l1 and gan_weight must be >= 0, got {lambda_l1} and {gan_weight}")
-        self.channels_a, self.channels_b = channels_a, channels_b
         self.generator = UNetGenerator(channels_a, channels_b, num_downs, base_channels, generator_norm,
                                        generator_dropout)
         self.discriminator = PatchGANDiscriminator(channels_a + channels_b, discriminator_channels,
@@ -100,18 +98,11 @@ class Pix2Pix(TranslationMethod):
         self.gan_weight = gan_weight
         self.optim_cfg = optim or gan_optim()
 
-    def expected_channels(self) -> tuple[int, int]:
-        return self.channels_a, self.channels_b
-
     def export_module(self) -> tuple[torch.nn.Module, int]:
         """The A -> B generator and its input channels (``tlzoo export``)."""
         return self.generator, self.channels_a
 
     def translate(self, x_a: torch.Tensor) -> torch.Tensor:
-        return self.generator(x_a)
-
-    def forward(self, x_a: torch.Tensor) -> torch.Tensor:
-        """``G(x)``: A -> B."""
         return self.generator(x_a)
 
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
