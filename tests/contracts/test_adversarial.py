@@ -83,6 +83,22 @@ CASES: dict[str, Callable[[], tuple[LightningModule, Any]]] = {
 WARMUP = {"adda": 1}
 
 
+def _collect_family_cases() -> None:
+    """Families register their methods in ``tests/contracts/cases_<family>.py``: a ``CASES`` dict like the one
+    above (and optionally ``WARMUP``), so that every adversarial method is covered without editing this file."""
+    import importlib
+
+    for path in sorted(Path(__file__).parent.glob("cases_*.py")):
+        module = importlib.import_module(f"tests.contracts.{path.stem}")
+        clash = set(CASES) & set(module.CASES)
+        assert not clash, f"{path.name} redefines contract cases {sorted(clash)}"
+        CASES.update(module.CASES)
+        WARMUP.update(getattr(module, "WARMUP", {}))
+
+
+_collect_family_cases()
+
+
 def _trainer(tmp: Path | None = None, **kwargs: Any) -> Trainer:
     kwargs.setdefault("limit_val_batches", 0)
     return Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False, accelerator="cpu",

@@ -6,6 +6,7 @@ from tlzoo.data.digit_pairs import MNISTMPaired, UnpairedDigits
 from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.data.feature_pairs import FeaturePairs
 from tlzoo.data.folders import DomainFolders, Office31
+from tlzoo.data.labelled import ClassificationDataModule, LabelledDigits
 from tlzoo.data.mnist_m import MNISTToMNISTM
 from tlzoo.data.paired_folders import PairedFolders
 from tlzoo.data.spec import ImageSpec
@@ -15,6 +16,8 @@ from tlzoo.data.unpaired_folders import UnpairedFolders
 from tlzoo.data.usps_mnist import USPSMNIST
 
 __all__ = [
+    "ClassificationDataModule",
+    "LabelledDigits",
     "CityscapesLabelsToPhoto",
     "CityscapesSegmentation",
     "DomainAdaptationDataModule",
