@@ -43,7 +43,20 @@ from tlzoo.callbacks.guards import NonFiniteGuard
 from tlzoo.callbacks.paths import run_folder
 from tlzoo.checkpoints import checkpoint_hparams, method_class
 from tlzoo.errors import TLZooError
+from tlzoo.experiment_configs import resolve_config_args
 from tlzoo.loggers import TLZooWandbLogger
+
+
+def _keep_none() -> dict[str, bool]:
+    """jsonargparse's flag that keeps ``None`` values in saved configs (renamed ``skip_unset`` in 4.49)."""
+    from jsonargparse import __version__
+
+    major, minor = (int(part) for part in __version__.split(".")[:2])
+    return {"skip_unset": False} if (major, minor) >= (4, 49) else {"skip_none": False}
+
+
+#: Keyword for ``parser.save`` / ``parser.dump`` that keeps ``None`` values (an explicit ``null`` must survive).
+KEEP_NONE = _keep_none()
 
 
 def run_dir(trainer: Trainer) -> Path:
@@ -61,8 +74,8 @@ class SaveConfigWithRun(SaveConfigCallback):
         folder = run_dir(trainer)
         folder.mkdir(parents=True, exist_ok=True)
         prefix = "" if stage == "fit" else f"{stage}_"
-        self.parser.save(self.config, folder / f"{prefix}config.yaml", skip_none=False, overwrite=True,
-                         multifile=False)
+        self.parser.save(self.config, folder / f"{prefix}config.yaml", overwrite=True, multifile=False,
+                         **KEEP_NONE)
         protocol = getattr(trainer.datamodule, "protocol", "")
         if protocol:
             (folder / f"{prefix}protocol.txt").write_text(protocol + "\n")
@@ -70,15 +83,21 @@ class SaveConfigWithRun(SaveConfigCallback):
         if isinstance(trainer.logger, TLZooWandbLogger):
             import json
 
-            flat = json.loads(self.parser.dump(self.config, skip_none=False, format="json"))
+            flat = json.loads(self.parser.dump(self.config, format="json", **KEEP_NONE))
             trainer.logger.experiment.config.update({"config": flat, "data_protocol": protocol},
                                                     allow_val_change=True)
+            ckpt = trainer.checkpoint_callback
+            if stage == "fit" and isinstance(ckpt, ModelCheckpoint) and ckpt.monitor:
+                trainer.logger.summarize_best(ckpt.monitor, ckpt.mode)
+        if stage == "fit":
+            write_run_record(folder, trainer)
 
 
 class TLZooCLI(LightningCLI):
     """LightningCLI with the tlzoo defaults (see the module docstring)."""
 
     def __init__(self, args: list[str] | None = None, run: bool = True) -> None:
+        self._argv = list(sys.argv[1:] if args is None else args)
         super().__init__(
             model_class=None,
             datamodule_class=None,
@@ -150,7 +169,11 @@ class TLZooCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
+        continue_run(config, self.subcommand)
         trainer = config.get("trainer") or {}
+        if trainer.get("strategy") == "ddp" and _several_players(config):
+            # each player's step leaves the other players' parameters without gradients: DDP must expect that
+            trainer["strategy"] = "ddp_find_unused_parameters_true"
         root = trainer.get("default_root_dir")
         logger = trainer.get("logger")
         # The default logger writes under its own save_dir ("runs"): follow --trainer.default_root_dir.
@@ -165,7 +188,7 @@ class TLZooCLI(LightningCLI):
 
     def instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
-        resolve_default_monitor(config)
+        resolve_default_monitor(config, explicit_mode=_mode_given(self._argv))
         # jsonargparse wraps errors raised by a data module's or model's __init__ in a ValueError
         # listing Union subtypes; surface our own actionable error instead (also a plain ValueError
         # raised by a tlzoo argument check, e.g. batch_size 0).
@@ -238,16 +261,45 @@ class TLZooCLI(LightningCLI):
 
     def after_fit(self) -> None:
         trainer = self.trainer
-        if isinstance(trainer.logger, TLZooWandbLogger):
+        if isinstance(trainer.logger, TLZooWandbLogger) and trainer.is_global_zero:
             trainer.logger.report_location()
         ckpt = trainer.checkpoint_callback
-        if ckpt is not None and trainer.is_global_zero:
-            best = ckpt.best_model_path or ckpt.last_model_path
-            if best:
-                config_args = " ".join(f"-c {c}" for c in _config_paths(self.config))
-                chosen = f"{ckpt.monitor}={_fmt(ckpt.best_model_score)}" if ckpt.monitor else "last epoch"
-                print(f"best checkpoint ({chosen}): {best}\n"
-                      f"  evaluate it with: tlzoo test {config_args} --ckpt_path {best}", file=sys.stderr)
+        if ckpt is None or not trainer.is_global_zero:
+            return
+        latest = next((cb for cb in trainer.callbacks if isinstance(cb, LatestCheckpoint)), None)  # type: ignore[attr-defined]
+        best = ckpt.best_model_path or (latest.best_model_path if latest is not None else "") or ckpt.last_model_path
+        if best:
+            chosen = f"{ckpt.monitor}={_fmt(ckpt.best_model_score)}" if ckpt.best_model_path and ckpt.monitor \
+                else "end of training"
+            # the run's own resolved config: command-line overrides and callbacks added with += included
+            config = run_dir(trainer) / "config.yaml"
+            config_args = (f"-c {config}" if config.is_file()
+                           else " ".join(f"-c {c}" for c in _config_paths(self.config)))
+            print(f"best checkpoint ({chosen}): {best}\n"
+                  f"  evaluate it with: tlzoo test {config_args} --ckpt_path {best}", file=sys.stderr)
+
+
+    def after_test(self) -> None:
+        self._save_metrics("test")
+
+    def after_validate(self) -> None:
+        self._save_metrics("validate")
+
+    def _save_metrics(self, stage: str) -> None:
+        """``<run>/<stage>_metrics.json``: the figures just printed, with the checkpoint they came from."""
+        trainer = self.trainer
+        if not trainer.is_global_zero:
+            return
+        import json
+
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
+                   if getattr(v, "numel", lambda: 1)() == 1}
+        folder = run_dir(trainer)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{stage}_metrics.json"
+        record = {"ckpt_path": str(trainer.ckpt_path), "global_step": trainer.global_step, "metrics": metrics}
+        path.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"{stage} metrics written to {path}", file=sys.stderr)
 
 
 #: ``--checkpoint.monitor auto`` (the default): the method's ``default_monitor``.
@@ -269,6 +321,59 @@ def new_run_folder(root: Path) -> Path:
             return folder
         except FileExistsError:
             n += 1
+
+
+#: File in a run folder that says which W&B run logged it (read when the run is resumed or evaluated).
+RUN_RECORD = "run.json"
+
+
+def write_run_record(folder: Path, trainer: Trainer) -> None:
+    """Remember the run's W&B id and project in ``<run>/run.json``."""
+    import json
+
+    record: dict[str, Any] = {"run_folder": str(folder.resolve())}
+    logger = trainer.logger
+    if isinstance(logger, TLZooWandbLogger):
+        record.update(wandb_id=logger.version, wandb_project=logger.name)
+    (folder / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+
+
+def checkpoint_run_folder(ckpt_path: Any) -> Path | None:
+    """The run folder of a checkpoint written by ``tlzoo fit`` (``<run>/checkpoints/x.ckpt``), else ``None``."""
+    if not ckpt_path or str(ckpt_path) in ("best", "last", "hpc", "registry"):
+        return None
+    path = Path(str(ckpt_path))
+    return path.parent.parent if path.parent.name == "checkpoints" and path.is_file() else None
+
+
+def continue_run(config: Any, subcommand: str | None) -> None:
+    """A checkpoint of an earlier run keeps its run: ``fit --ckpt_path`` resumes into the same run folder (so the
+    best-checkpoint record survives) and the same W&B run; ``test`` / ``validate`` / ``predict`` log into a W&B
+    run grouped with the training run. Explicit ``--checkpoint.dirpath`` / logger ``id`` / ``group`` win."""
+    import json
+
+    folder = checkpoint_run_folder(config.get("ckpt_path")) if subcommand else None
+    if folder is None:
+        return
+    record_file = folder / RUN_RECORD
+    record = json.loads(record_file.read_text()) if record_file.is_file() else {}
+    checkpoint = config.get("checkpoint")
+    if subcommand == "fit" and checkpoint is not None and checkpoint.get("dirpath") is None:
+        checkpoint["dirpath"] = str((folder / "checkpoints").resolve())
+    run_id = record.get("wandb_id")
+    logger = (config.get("trainer") or {}).get("logger")
+    if not run_id or logger is None or isinstance(logger, bool):
+        return
+    for one in logger if isinstance(logger, list) else [logger]:
+        init_args = _get(one, "init_args")
+        if not str(_get(one, "class_path") or "").endswith("TLZooWandbLogger") or init_args is None:
+            continue
+        if subcommand == "fit" and _get(init_args, "id") is None:
+            _set(init_args, "id", run_id)
+            if _get(init_args, "save_dir") in (None, "runs") and folder.parent.name == record.get("wandb_project"):
+                _set(init_args, "save_dir", str(folder.parent.parent))  # <save_dir>/<project>/<id>: the same run
+        elif subcommand != "fit" and _get(init_args, "group") is None:
+            _set(init_args, "group", run_id)
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -332,23 +437,51 @@ def _raised_in_tlzoo(err: BaseException) -> bool:
     return last is not None and f"{os.sep}tlzoo{os.sep}" in last
 
 
+def _several_players(config: Any) -> bool:
+    """Whether the configured method steps several optimisers by hand (an ``AdversarialMixin`` method)."""
+    from tlzoo.core.adversarial import AdversarialMixin
+
+    try:
+        cls = configured_method_class(config)
+    except Exception:  # an unknown class is reported by the parser later, with its own message
+        return False
+    return isinstance(cls, type) and issubclass(cls, AdversarialMixin)
+
+
 def configured_method_class(config: Any) -> type | None:
     """The LightningModule class a parsed config names (``model.class_path``), if importable."""
     class_path = (config.get("model") or {}).get("class_path") if hasattr(config, "get") else None
     return method_class(class_path) if class_path else None
 
 
-def resolve_default_monitor(config: Any) -> None:
+def resolve_default_monitor(config: Any, explicit_mode: bool = False) -> None:
     """Replace ``checkpoint.monitor: auto`` by the method's ``default_monitor`` (``None``: keep the last
-    epoch); an explicit ``--checkpoint.monitor`` / ``--checkpoint.mode`` is left alone."""
+    epoch) and its mode; an explicit ``--checkpoint.monitor`` / ``--checkpoint.mode`` is left alone."""
     checkpoint = config.get("checkpoint") if hasattr(config, "get") else None
     if checkpoint is None or checkpoint.get("monitor") != AUTO:
         return
     cls = configured_method_class(config)
     default = getattr(cls, "default_monitor", None)
     checkpoint["monitor"] = default[0] if default else None
-    if default:
+    if default and not explicit_mode:
         checkpoint["mode"] = default[1]
+
+
+def _mode_given(args: list[str]) -> bool:
+    """Whether the command line or one of its ``-c`` files sets ``checkpoint.mode``."""
+    import yaml
+
+    if any(a == "--checkpoint.mode" or a.startswith("--checkpoint.mode=") for a in args):
+        return True
+    for i, arg in enumerate(args[:-1]):
+        if arg in ("-c", "--config") and Path(args[i + 1]).is_file():
+            try:
+                content = yaml.safe_load(Path(args[i + 1]).read_text()) or {}
+            except yaml.YAMLError:
+                continue
+            if isinstance(content, dict) and "mode" in (content.get("checkpoint") or {}):
+                return True
+    return False
 
 
 def _fmt(value: Any) -> str:
@@ -371,12 +504,18 @@ EXTRA_COMMANDS = {
     "shallow": "tlzoo.shallow.cli",  # closed-form adaptation on feature files (no Trainer)
     "analyze": "tlzoo.analysis.cli",  # t-SNE and proxy A-distance of a checkpoint's features
     "export": "tlzoo.export",  # a trained network as TorchScript / ONNX
+    "configs": "tlzoo.experiment_configs",  # list the bundled experiment configs
 }
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("--version", "-V"):
+        from tlzoo import __version__
+
+        print(f"tlzoo {__version__}")
+        return
     if args and args[0] in EXTRA_COMMANDS:
         import importlib
 
@@ -387,10 +526,16 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in ("-h", "--help"):
         print("tlzoo subcommands: fit, validate, test, predict (LightningCLI, below), "
               "shallow (closed-form adaptation on feature files), analyze (t-SNE / A-distance of a checkpoint), "
-              "export (TorchScript / ONNX of a trained network)\n")
+              "export (TorchScript / ONNX of a trained network), configs (the bundled experiment configs), --version\n")
+    from tlzoo.quiet import quiet_known_noise
+
+    quiet_known_noise()
     try:
+        args = resolve_config_args(args)
         check_config_files(args)
-        TLZooCLI(args=argv)  # None: LightningCLI reads sys.argv itself
+        if argv is None:  # console script: LightningCLI reads sys.argv (and warns when given both)
+            sys.argv = [sys.argv[0], *args]
+        TLZooCLI(args=None if argv is None else args)
     except SIGTERMException:
         raise SystemExit(SIGTERM_EXIT) from None  # stopped, not finished: schedulers and `&&` chains must know
     except (TLZooError, MisconfigurationException) as err:

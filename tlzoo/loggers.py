@@ -34,6 +34,12 @@ class TLZooWandbLogger(WandbLogger):
         log_model: upload checkpoints as W&B artifacts.
         tags: run tags.
         group: run group (e.g. a sweep or a seed study).
+        entity: W&B team or user the run belongs to (default: your W&B default entity).
+        notes: a longer description shown with the run.
+        id: the W&B run id: pass an existing one to continue that run (``tlzoo fit --ckpt_path`` of a run's
+            checkpoint and ``tlzoo test`` of it set this for you).
+        resume: W&B's resume mode for ``id`` (``allow``, ``must``, ``never``); ``None``: ``allow`` when ``id``
+            is given.
     """
 
     def __init__(
@@ -45,16 +51,27 @@ class TLZooWandbLogger(WandbLogger):
         log_model: bool = False,
         tags: list[str] | None = None,
         group: str | None = None,
+        entity: str | None = None,
+        notes: str | None = None,
+        id: str | None = None,  # noqa: A002  (W&B's own name for it)
+        resume: str | None = None,
     ) -> None:
         if offline is None:
             offline = os.environ.get("WANDB_MODE") in ("offline", "dryrun") or not wandb_credentials_available()
         os.environ.setdefault("WANDB_SILENT", "true")
         Path(save_dir).mkdir(parents=True, exist_ok=True)
         self.is_offline = offline
+        extra = {"entity": entity, "notes": notes}
+        if id is not None:
+            extra["resume"] = resume or "allow"
         super().__init__(
             project=project, name=name, save_dir=save_dir, offline=offline, log_model=log_model,
-            tags=tags, group=group,
+            tags=tags, group=group, id=id, **{k: v for k, v in extra.items() if v is not None},
         )
+
+    def summarize_best(self, metric: str, mode: str) -> None:
+        """Make the run summary of ``metric`` its best value (what a sweep optimises), not the last one."""
+        self.experiment.define_metric(metric, summary=mode)
 
     def report_location(self) -> None:
         """Print where the run lives and, offline, how to upload it."""

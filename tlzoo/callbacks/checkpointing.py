@@ -66,8 +66,21 @@ def save_checkpoint_atomically(trainer: Trainer, filepath: str | os.PathLike[str
 class BestCheckpoint(ModelCheckpoint):
     """``ModelCheckpoint`` with atomic writes and a clear error for a ``monitor`` that is never logged.
 
-    Same arguments as Lightning's ``ModelCheckpoint`` (``--checkpoint.*``).
+    Same arguments as Lightning's ``ModelCheckpoint`` (``--checkpoint.*``). The folder is kept as an absolute
+    path, so a run resumed from another working directory still finds its best-checkpoint record (Lightning
+    forgets it when the stored folder string differs from the current one).
     """
+
+    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        super().setup(trainer, pl_module, stage)
+        if self.dirpath is not None:
+            self.dirpath = os.path.abspath(self.dirpath)
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        stored = state_dict.get("dirpath")
+        if stored is not None and self.dirpath is not None and os.path.abspath(stored) == self.dirpath:
+            state_dict = {**state_dict, "dirpath": self.dirpath}
+        super().load_state_dict(state_dict)
 
     def _save_checkpoint(self, trainer: Trainer, filepath: str) -> None:
         save_checkpoint_atomically(trainer, filepath, self.save_weights_only)
@@ -133,10 +146,15 @@ class InterruptCheckpoint(Callback):
         try:
             save_checkpoint_atomically(trainer, path)
         except CheckpointWriteError as err:
-            print(f"training stopped ({type(exception).__name__}); {err}", file=sys.stderr)
+            if trainer.is_global_zero:
+                print(f"training stopped ({type(exception).__name__}); {err}", file=sys.stderr)
             return
+        if not trainer.is_global_zero:
+            return
+        config = Path(self.checkpoint.dirpath).parent / "config.yaml"
+        config_args = f"-c {config}" if config.is_file() else "<same -c files>"
         print(f"training stopped ({type(exception).__name__}); state saved to {path}\n"
-              f"  resume with: tlzoo fit <same -c files> --ckpt_path {path}", file=sys.stderr)
+              f"  resume with: tlzoo fit {config_args} --ckpt_path {path}", file=sys.stderr)
 
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, getattr(errno, "EDQUOT", errno.ENOSPC)}

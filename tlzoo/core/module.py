@@ -88,6 +88,16 @@ class ZooModule(LightningModule):
         self._player_steps_this_batch = 0
 
     # -- logging ------------------------------------------------------------------------------
+    def log(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
+        """``LightningModule.log``; evaluation scalars are averaged over every process of a multi-process run
+        (``sync_dist``), so that the number a checkpoint is selected on and the printed test figures are the
+        whole split's, not rank 0's shard. Training scalars stay per process (no sync on every step)."""
+        trainer = self._trainer
+        if (not self.training and "sync_dist" not in kwargs and trainer is not None and trainer.world_size > 1
+                and isinstance(value, (torch.Tensor, float, int))):
+            kwargs["sync_dist"] = True
+        super().log(name, value, *args, **kwargs)
+
     def _logs_are_written_now(self) -> bool:
         trainer = self._trainer
         if trainer is None:

@@ -92,13 +92,17 @@ def _resolve_tasks(cfg: Namespace) -> list[tuple[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``tlzoo shallow``; returns the process exit code."""
+    from tlzoo.errors import TLZooError
+    from tlzoo.experiment_configs import resolve_config_args
+
     parser = build_parser()
     try:
-        cfg = parser.parse_args(argv)
+        args = resolve_config_args(list(sys.argv[1:] if argv is None else argv))  # -c <bundled name> works
+        cfg = parser.parse_args(args)
         init = parser.instantiate(cfg)
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    except Exception as e:  # jsonargparse ArgumentError / type errors
+    except (TLZooError, Exception) as e:  # a config name not found; jsonargparse ArgumentError / type errors
         print(f"tlzoo shallow: error: {e}", file=sys.stderr)
         return 2
     try:
