@@ -108,6 +108,7 @@ class TLZooCLI(LightningCLI):
             trainer_defaults={
                 "logger": {"class_path": "tlzoo.loggers.TLZooWandbLogger"},
                 "default_root_dir": "runs",
+                "log_every_n_steps": 10,  # a curve even for short epochs (digits: 23-46 batches); YAMLs may change it
             },
             seed_everything_default=0,
             auto_configure_optimizers=False,
@@ -266,6 +267,7 @@ class TLZooCLI(LightningCLI):
         ckpt = trainer.checkpoint_callback
         if ckpt is None or not trainer.is_global_zero:
             return
+        write_fit_summary(run_dir(trainer), trainer)
         latest = next((cb for cb in trainer.callbacks if isinstance(cb, LatestCheckpoint)), None)  # type: ignore[attr-defined]
         best = ckpt.best_model_path or (latest.best_model_path if latest is not None else "") or ckpt.last_model_path
         if best:
@@ -336,6 +338,22 @@ def write_run_record(folder: Path, trainer: Trainer) -> None:
     if isinstance(logger, TLZooWandbLogger):
         record.update(wandb_id=logger.version, wandb_project=logger.name)
     (folder / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+
+
+def write_fit_summary(folder: Path, trainer: Trainer) -> None:
+    """``<run>/fit_summary.json``: the selection metric's best value and checkpoint, and the last value of every
+    logged scalar (what ``tlzoo sweep`` and ``tlzoo report`` read)."""
+    import json
+
+    ckpt = trainer.checkpoint_callback
+    best: dict[str, Any] = {}
+    if isinstance(ckpt, ModelCheckpoint) and ckpt.monitor and ckpt.best_model_score is not None:
+        best = {"metric": ckpt.monitor, "mode": ckpt.mode, "value": float(ckpt.best_model_score),
+                "checkpoint": ckpt.best_model_path}
+    last = {k: float(v) for k, v in trainer.callback_metrics.items() if getattr(v, "numel", lambda: 1)() == 1}
+    summary = {"best": best, "last": last, "global_step": trainer.global_step, "epochs": trainer.current_epoch}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "fit_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def checkpoint_run_folder(ckpt_path: Any) -> Path | None:
@@ -505,6 +523,7 @@ EXTRA_COMMANDS = {
     "analyze": "tlzoo.analysis.cli",  # t-SNE and proxy A-distance of a checkpoint's features
     "export": "tlzoo.export",  # a trained network as TorchScript / ONNX
     "configs": "tlzoo.experiment_configs",  # list the bundled experiment configs
+    "sweep": "tlzoo.sweep",  # run a W&B sweep file locally (W&B's sweep engine, no server)
 }
 
 
@@ -526,7 +545,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in ("-h", "--help"):
         print("tlzoo subcommands: fit, validate, test, predict (LightningCLI, below), "
               "shallow (closed-form adaptation on feature files), analyze (t-SNE / A-distance of a checkpoint), "
-              "export (TorchScript / ONNX of a trained network), configs (the bundled experiment configs), --version\n")
+              "export (TorchScript / ONNX of a trained network), configs (the bundled experiment configs), "
+              "sweep (a W&B sweep file run locally), report (results tables from run folders), --version\n")
     from tlzoo.quiet import quiet_known_noise
 
     quiet_known_noise()
