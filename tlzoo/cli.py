@@ -40,6 +40,7 @@ from tlzoo.callbacks.checkpointing import (
     LatestCheckpoint,
 )
 from tlzoo.callbacks.guards import NonFiniteGuard
+from tlzoo.callbacks.history import MetricsHistory
 from tlzoo.callbacks.paths import run_folder
 from tlzoo.checkpoints import checkpoint_hparams, method_class
 from tlzoo.errors import TLZooError
@@ -219,6 +220,8 @@ class TLZooCLI(LightningCLI):
             callbacks.append(LearningRateMonitor(logging_interval="step"))
         if not any(isinstance(cb, NonFiniteGuard) for cb in callbacks):
             callbacks.append(NonFiniteGuard())
+        if self.subcommand == "fit" and not any(isinstance(cb, MetricsHistory) for cb in callbacks):
+            callbacks.append(MetricsHistory())
         if self.subcommand == "predict":
             from tlzoo.prediction_writer import prediction_writer
 
@@ -524,6 +527,7 @@ EXTRA_COMMANDS = {
     "export": "tlzoo.export",  # a trained network as TorchScript / ONNX
     "configs": "tlzoo.experiment_configs",  # list the bundled experiment configs
     "sweep": "tlzoo.sweep",  # run a W&B sweep file locally (W&B's sweep engine, no server)
+    "report": "tlzoo.report",  # results tables and curves from run folders
 }
 
 
