@@ -24,7 +24,7 @@ import errno
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
@@ -129,6 +129,9 @@ class TLZooCLI(LightningCLI):
                 "checkpoint.auto_insert_metric_name": False,
             }
         )
+        parser.add_argument("--predict_folder", type=Optional[str], default=None,
+                            help="tlzoo predict: classify the images of this folder (recursively) instead of the "
+                                 "data module's test split, with its evaluation preprocessing")
         parser.link_arguments("data.num_classes", "model.init_args.num_classes", apply_on="instantiate")
         parser.link_arguments("data.input_shape", "model.init_args.input_shape", apply_on="instantiate")
 
@@ -172,6 +175,8 @@ class TLZooCLI(LightningCLI):
     def before_instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         continue_run(config, self.subcommand)
+        if self.subcommand == "predict" and (config.get("trainer") or {}).get("logger") is not None:
+            config["trainer"]["logger"] = False  # predictions are files; no empty W&B run
         trainer = config.get("trainer") or {}
         if trainer.get("strategy") == "ddp" and _several_players(config):
             # each player's step leaves the other players' parameters without gradients: DDP must expect that
@@ -202,7 +207,22 @@ class TLZooCLI(LightningCLI):
                 raise
             raise user from None
 
+    def _predictions_folder(self, trainer: Trainer) -> Path:
+        """``<run>/predictions/`` of the checkpoint's run (``.../predictions/<folder name>`` for a
+        ``--predict_folder``), else ``<default_root_dir>/predictions``."""
+        config = self.config["predict"]
+        folder = checkpoint_run_folder(config.get("ckpt_path")) or Path(trainer.default_root_dir)
+        out = folder / "predictions"
+        user_folder = config.get("predict_folder")
+        return out / Path(user_folder).resolve().name if user_folder else out
+
     def after_instantiate_classes(self) -> None:
+        if self.subcommand == "predict" and self.config["predict"].get("predict_folder"):
+            use = getattr(self.datamodule, "use_predict_folder", None)
+            if use is None:
+                raise TLZooError(f"--predict_folder is not supported by {type(self.datamodule).__name__}; "
+                                 f"translation data modules take --data.predict_folder")
+            use(self.config["predict"]["predict_folder"])
         hparams = getattr(self, "_ckpt_hparams", None)
         if not hparams or self.datamodule is None:
             return
@@ -225,7 +245,7 @@ class TLZooCLI(LightningCLI):
         if self.subcommand == "predict":
             from tlzoo.prediction_writer import prediction_writer
 
-            callbacks.append(prediction_writer(self.model, Path(trainer.default_root_dir) / "predictions"))
+            callbacks.append(prediction_writer(self.model, self._predictions_folder(trainer)))
         ckpt = next((cb for cb in callbacks if isinstance(cb, ModelCheckpoint)), None)
         if ckpt is not None and ckpt.dirpath is None and trainer.logger is None and self.subcommand == "fit":
             # No logger gives no run folder: one per run, so two runs never share last.ckpt / config.yaml.

@@ -20,8 +20,11 @@ from lightning.pytorch.callbacks import BasePredictionWriter
 
 
 class CSVPredictionWriter(BasePredictionWriter):
-    """Collects ``predict_step`` dicts (``pred``, ``prob``, ``label``) and writes ``predictions.csv``
-    with columns ``index, pred, confidence, label`` into ``output_dir``."""
+    """Collects ``predict_step`` dicts (``pred``, ``prob``, ``label``) and writes ``predictions.csv`` into
+    ``output_dir``: ``index, split, path, pred, class, confidence, label`` and one ``prob_<class>`` column per
+    class. ``split`` says what was predicted (the data module's ``predict_split``: the target test split, or
+    ``folder`` for ``--predict_folder``); ``path`` is the image file where the data has one; ``label`` is -1
+    where there is none."""
 
     def __init__(self, output_dir: str) -> None:
         super().__init__(write_interval="epoch")
@@ -29,23 +32,34 @@ class CSVPredictionWriter(BasePredictionWriter):
 
     def write_on_epoch_end(self, trainer: Trainer, pl_module: LightningModule, predictions: Sequence[Any],
                            batch_indices: Sequence[Any] | None) -> None:
-        rows: list[tuple[int, int, float, int]] = []
-        for out in predictions:
-            if not isinstance(out, dict) or "pred" not in out:
-                continue
-            conf = out["prob"].max(dim=1).values if "prob" in out else torch.full_like(out["pred"], float("nan"))
-            label = out.get("label", torch.full_like(out["pred"], -1))
-            for p, c, y in zip(out["pred"].tolist(), conf.tolist(), label.tolist()):
-                rows.append((len(rows), int(p), float(c), int(y)))
-        if not rows:
+        outputs = [out for out in predictions if isinstance(out, dict) and "pred" in out]
+        if not outputs or not trainer.is_global_zero:
             return
-        self.output_dir.mkdir(parents=True, exist_ok=True)
+        dm = trainer.datamodule
+        paths = [str(p) for p in (getattr(dm, "predict_paths", None) or [])]
+        split = str(getattr(dm, "predict_split", "predict"))
+        num_classes = outputs[0]["prob"].shape[1] if "prob" in outputs[0] else 0
+        names = list(getattr(dm, "class_names", None) or [])
+        if len(names) != num_classes:
+            names = [str(k) for k in range(num_classes)]
         path = self.output_dir / "predictions.csv"
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        count = 0
         with open(path, "w", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["index", "pred", "confidence", "label"])
-            writer.writerows(rows)
-        print(f"wrote {len(rows)} predictions to {path}", file=sys.stderr)
+            writer.writerow(["index", "split", "path", "pred", "class", "confidence", "label",
+                             *[f"prob_{n}" for n in names]])
+            for out in outputs:
+                probs = out["prob"].float().cpu() if "prob" in out else None
+                labels = out.get("label", torch.full_like(out["pred"], -1)).tolist()
+                for i, (pred, label) in enumerate(zip(out["pred"].tolist(), labels)):
+                    row_probs = probs[i].tolist() if probs is not None else []
+                    confidence = f"{max(row_probs):.6f}" if row_probs else ""
+                    writer.writerow([count, split, paths[count] if count < len(paths) else "", int(pred),
+                                     names[int(pred)] if int(pred) < len(names) else "", confidence, int(label),
+                                     *[f"{p:.6f}" for p in row_probs]])
+                    count += 1
+        print(f"wrote {count} predictions to {path}", file=sys.stderr)
 
 
 class ImagePredictionWriter(BasePredictionWriter):

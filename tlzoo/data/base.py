@@ -31,6 +31,7 @@ from lightning.pytorch.utilities import CombinedLoader
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from tlzoo.data.spec import ImageSpec
+from tlzoo.errors import TLZooError
 
 
 class Unlabeled(Dataset):
@@ -168,8 +169,37 @@ class DomainAdaptationDataModule(TwoDomainDataModule):
         return self.val_dataloader()
 
     def predict_dataloader(self) -> DataLoader:
+        if self.predict_paths:
+            from tlzoo.data.predict_folder import PredictionImages
+
+            return self._loader(PredictionImages(self.predict_paths, self.eval_transform()), shuffle=False)
         assert self.target_test is not None
         return self._loader(self.target_test, shuffle=False)
+
+    # -- prediction on the user's own images ----------------------------------------------------
+    #: Files ``tlzoo predict --predict_folder`` reads (empty: the target test split is predicted).
+    predict_paths: list = []  # noqa: RUF012  (replaced per instance by use_predict_folder)
+
+    def use_predict_folder(self, folder: str) -> None:
+        """Predict on the images of ``folder`` (recursively) instead of the target test split."""
+        from tlzoo.data.predict_folder import list_prediction_images
+
+        self.eval_transform()  # fails early, with its message, for data that is not images
+        self.predict_paths = list_prediction_images(folder)
+
+    @property
+    def predict_split(self) -> str:
+        """What ``predict`` runs on, for the prediction file."""
+        return "folder" if self.predict_paths else "target_test"
+
+    def eval_transform(self) -> Any:
+        """PIL image -> the tensor the model takes at test time (the target domain's preprocessing)."""
+        from tlzoo.data.predict_folder import SpecTransform
+
+        if self.spec_b is None:
+            raise TLZooError(f"{type(self).__name__} has no image preprocessing to apply to files (it does not "
+                             f"read images, or does not declare spec_b): --predict_folder needs an image data module")
+        return SpecTransform(self.spec_b)
 
     def split_sizes(self) -> dict[str, int]:
         """Sizes of the four splits (after :meth:`setup`)."""

@@ -161,6 +161,14 @@ class DomainFolders(DomainAdaptationDataModule):
                 )
         return listed[0]
 
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.classes)
+
+    def eval_transform(self) -> Any:
+        """Resize + centre crop + ImageNet normalisation (what the test split gets)."""
+        return imagenet_transforms(False, self.image_size, self.resize)
+
     def build(self) -> None:
         if not self.classes:
             self.classes = self._check_classes()

@@ -106,7 +106,30 @@ class ClassificationDataModule(LightningDataModule):
         return self._loader(self.test_set, shuffle=False)
 
     def predict_dataloader(self) -> DataLoader:
+        if self.predict_paths:
+            from tlzoo.data.predict_folder import PredictionImages
+
+            return self._loader(PredictionImages(self.predict_paths, self.eval_transform()), shuffle=False)
         return self._loader(self.test_set, shuffle=False)
+
+    #: Files ``tlzoo predict --predict_folder`` reads (empty: the test split is predicted).
+    predict_paths: list = []  # noqa: RUF012  (replaced per instance by use_predict_folder)
+
+    def use_predict_folder(self, folder: str) -> None:
+        """Predict on the images of ``folder`` (recursively) instead of the test split."""
+        from tlzoo.data.predict_folder import list_prediction_images
+
+        self.predict_paths = list_prediction_images(folder)
+
+    @property
+    def predict_split(self) -> str:
+        return "folder" if self.predict_paths else "test"
+
+    def eval_transform(self) -> Any:
+        """PIL image -> the normalised tensor the model takes (resize to the spec's size)."""
+        from tlzoo.data.predict_folder import SpecTransform
+
+        return SpecTransform(self.spec)
 
     def split_sizes(self) -> dict[str, int]:
         """Examples per split (after :meth:`setup`)."""

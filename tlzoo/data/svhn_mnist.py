@@ -13,6 +13,7 @@ held out (fixed seed) for checkpoint selection.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from torch.utils.data import Dataset, Subset
@@ -103,6 +104,10 @@ class SVHNToMNIST(DomainAdaptationDataModule):
             load_svhn(self.root, "train", True, None)
             load_mnist(self.root, True, True, None)
             load_mnist(self.root, False, True, None)
+
+    def eval_transform(self) -> Any:
+        """32x32 RGB, normalised as the SVHN and MNIST splits are."""
+        return digit_transforms(32, 3)
 
     def build(self) -> None:
         tf = digit_transforms(32, 3)
