@@ -205,3 +205,31 @@ def test_shallow_user_errors_exit_2(tmp_path: Path) -> None:
     code, out = run_cli(["shallow", "--config", str(cfg), "--root", str(tmp_path)])
     assert code == 2, out
     assert "s.npz" in out and "rows 2" in out and "Traceback" not in out
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux /sys (not writable, even for root)")
+def test_unwritable_output_folder_is_one_line() -> None:
+    code, out = _fit(DANN, "--trainer.default_root_dir", "/sys/kernel/tlzoo_runs")
+    _user_error(code, out, "cannot write", "--trainer.default_root_dir")
+
+
+def test_checkpoint_with_another_class_count_is_refused(tmp_path: Path) -> None:
+    from tlzoo.data import fixtures_extra
+
+    config = str(EXPERIMENTS / "dann_office_caltech_decaf.yaml")
+    three = [fixtures_extra.write_feature_mat(tmp_path / "three" / f"{d}.mat", n=30, dim=16, num_classes=3, seed=i)
+             for i, d in enumerate(("s", "t"))]
+    four = [fixtures_extra.write_feature_mat(tmp_path / "four" / f"{d}.mat", n=30, dim=16, num_classes=4, seed=i)
+            for i, d in enumerate(("s", "t"))]
+    code, out = _fit(config, "--data.source", str(three[0]), "--data.target", str(three[1]), "--data.batch_size", "8")
+    assert code == 0, out
+    ckpt = _only("last.ckpt")
+    code, out = run_cli(["test", "-c", config, *QUICK, *NO_LOGGER, "--data.source", str(four[0]),
+                         "--data.target", str(four[1]), "--data.batch_size", "8", "--ckpt_path", str(ckpt)])
+    _user_error(code, out, "trained for 3 classes but the data has 4")
+
+
+def test_analyze_with_a_bad_checkpoint_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "empty.ckpt").write_bytes(b"")
+    code, out = run_cli(["analyze", "-c", DANN, "--ckpt_path", str(tmp_path / "empty.ckpt"), "--out", "analysis"])
+    assert code == 2 and "tlzoo analyze: error:" in out and "empty.ckpt" in out and "Traceback" not in out, out

@@ -586,7 +586,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"tlzoo: error: {error_line(err)}", file=sys.stderr)
         raise SystemExit(2) from None
     except OSError as err:
-        if err.errno not in (errno.EACCES, errno.EROFS, errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
+                             getattr(errno, "EDQUOT", errno.ENOSPC)):
             raise
         print(f"tlzoo: error: cannot write {err.filename or 'the output'}: {err.strerror}. Free space or pick a "
               f"writable folder with --trainer.default_root_dir", file=sys.stderr)

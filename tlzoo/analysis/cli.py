@@ -79,17 +79,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def load_from_config(configs: list[str], ckpt_path: str | Path, extra: list[str] | None = None) -> tuple[Any, Any]:
     """Build ``(model, datamodule)`` from fit YAMLs (+ ``extra`` CLI flags) and load ``ckpt_path``'s weights."""
-    import torch
 
+    from tlzoo.checkpoints import read_checkpoint
     from tlzoo.cli import TLZooCLI
+    from tlzoo.experiment_configs import resolve_config
 
-    args = [a for c in configs for a in ("-c", c)] + list(extra or [])
+    ckpt_path, ckpt = read_checkpoint(ckpt_path, hint="--ckpt_path: a .ckpt written by `tlzoo fit`")
+    args = [a for c in configs for a in ("-c", resolve_config(c))] + list(extra or [])
     args += ["--trainer.logger", "false", "--trainer.enable_progress_bar", "false"]
     cli = TLZooCLI(args=args, run=False)
-    ckpt_path = Path(ckpt_path)
-    if not ckpt_path.is_file():
-        raise TLZooError(f"checkpoint not found: {ckpt_path}")
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     state = ckpt.get("state_dict", ckpt)
     missing, unexpected = cli.model.load_state_dict(state, strict=False)
     if missing:

@@ -157,7 +157,7 @@ class InterruptCheckpoint(Callback):
               f"  resume with: tlzoo fit {config_args} --ckpt_path {path}", file=sys.stderr)
 
 
-_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def _disk_error(exception: BaseException) -> bool:
