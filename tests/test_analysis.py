@@ -135,3 +135,39 @@ def test_analyze_command_on_a_checkpoint(tmp_path: Path) -> None:
     assert result["n_source"] == 10 and result["n_target"] == 40  # source val: 10% of 60, >= 1 per class
     assert main(["--config", config, "--ckpt_path", str(tmp_path / "nope.ckpt"), "--out", str(tmp_path / "x"),
                  *data]) == 2
+
+
+def test_label_free_criteria_never_look_at_target_test_images() -> None:
+    """val/target_entropy and SND / MI are computed on the unlabelled adaptation split: poisoning every target
+    *test* image (NaN) changes target accuracy only, and the logged entropy equals the one recomputed by hand on
+    the adaptation split."""
+    import torch
+    from lightning.pytorch import Trainer
+
+    from tlzoo.callbacks.analysis import UnsupervisedValidators
+    from tlzoo.data import EmbeddedDigits
+    from tlzoo.data.tensors import TensorImageDataset
+    from tlzoo.methods import SourceOnly
+    from tlzoo.methods.da.base import prediction_entropy
+    from tlzoo.nn.backbones import BackboneConfig
+
+    class PoisonedTest(EmbeddedDigits):
+        def build(self) -> None:
+            super().build()
+            test = self.target_test
+            self.target_test = TensorImageDataset(torch.full_like(test.images, float("nan")), test.labels)
+
+    dm = PoisonedTest(batch_size=32)
+    model = SourceOnly(num_classes=10, input_shape=(1, 28, 28), backbone=BackboneConfig(name="dann_digits"))
+    trainer = Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=2, logger=False,
+                      enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                      accelerator="cpu", callbacks=[UnsupervisedValidators()])
+    trainer.fit(model, dm)
+    metrics = trainer.callback_metrics
+    for name in ("val/target_entropy", "val/target_snd", "val/target_mi"):
+        assert torch.isfinite(metrics[name]), name
+    model.eval()
+    with torch.no_grad():
+        x = torch.stack([dm.target_train[i][0] for i in range(64)])  # limit_val_batches 2 x batch 32
+        expected = prediction_entropy(model(x)).mean()
+    assert torch.allclose(metrics["val/target_entropy"], expected, atol=1e-5)

@@ -2,8 +2,10 @@
 
 * :class:`UnsupervisedValidators` logs ``val/target_snd`` (Soft Neighbourhood Density, Saito et al.,
   ICCV 2021; higher is better) and ``val/target_mi`` (mutual information of inputs and predictions;
-  higher is better) from the target evaluation loader, at every validation (and ``test/...`` at
-  test). Either can be the checkpoint monitor: ``experiments/trainer/snd_selection.yaml``.
+  higher is better) at every validation, on the unlabelled target *adaptation* split of a
+  domain-adaptation method (``adaptation_split_logits``; other modules: the target evaluation loader),
+  and ``test/...`` on the test split at test (reported, never selected on). Either can be the
+  checkpoint monitor: ``experiments/trainer/snd_selection.yaml``.
 * :class:`FeatureAnalysis` writes ``<run dir>/analysis/tsne.png`` and ``analysis.json`` (proxy
   A-distance, accuracies, SND) when fit ends, logs the numbers to the loggers and the PNG to W&B
   (``wandb.Image``) when a ``WandbLogger`` is attached.
@@ -89,6 +91,11 @@ class UnsupervisedValidators(Callback):
         self._collect(pl_module, outputs, batch, dataloader_idx)
 
     def on_validation_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        # Criteria that may select checkpoints look at the unlabelled adaptation split, never at test images.
+        adaptation = getattr(pl_module, "adaptation_split_logits", None)
+        logits = adaptation() if adaptation is not None else None
+        if logits is not None:
+            self._logits = [logits.cpu()] if len(logits) else []
         self._log(pl_module, "val")
 
     def on_test_epoch_start(self, trainer: Trainer, pl_module: LightningModule) -> None:

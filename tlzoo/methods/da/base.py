@@ -9,7 +9,8 @@ Evaluation and model selection
 ------------------------------
 Validation and test loaders are ``[source_val, target_test]``. The module logs
 ``val/source_acc`` and ``val/target_acc`` (and ``test/...``), plus ``val/target_entropy``, the
-mean prediction entropy on target data, which needs no target labels. The default checkpoint
+mean prediction entropy on the *unlabelled target adaptation split* (not the test split: label-free
+criteria that may select checkpoints never see test images; :meth:`adaptation_split_logits`). The default checkpoint
 monitor is ``val/source_acc`` (held-out *source* accuracy): selection never looks at target
 labels. Selecting on ``val/target_acc`` is the "oracle" protocol and must be asked for
 explicitly (``--checkpoint.monitor val/target_acc``); it is an upper bound, not a result.
@@ -117,11 +118,51 @@ class DomainAdaptationMethod(ZooModule):
         acc = self.eval_acc[stage][split]
         acc(logits, y)
         self.log(f"{stage}/{split}_acc", acc, add_dataloader_idx=False, prog_bar=stage == "val")
-        if split == "target":
+        if split == "target" and stage == "test":
             self.log(f"{stage}/target_entropy", prediction_entropy(logits).mean(), add_dataloader_idx=False)
-        else:
+        elif split == "source":
             self.log(f"{stage}/source_loss", F.cross_entropy(logits, y), add_dataloader_idx=False)
         return {"logits": logits.detach()}
+
+    # -- label-free criteria on the adaptation split ------------------------------------------
+    #: At most this many examples of the unlabelled target adaptation split feed the label-free criteria.
+    label_free_examples: int = 2000
+
+    def adaptation_split_logits(self) -> torch.Tensor | None:
+        """Target logits on the *unlabelled adaptation split* (``datamodule.target_train``, the data the method
+        adapts on), never on the target test split: what label-free selection criteria may look at. At most
+        :attr:`label_free_examples` examples (the first ones; fewer under ``limit_val_batches``), computed once
+        per validation and shared by every criterion. Images come with the split's own transform."""
+        from torch.utils.data import DataLoader, Subset
+
+        from tlzoo.data.base import Unlabeled
+
+        trainer = self._trainer
+        data = getattr(getattr(trainer, "datamodule", None), "target_train", None) if trainer else None
+        if trainer is None or data is None:
+            return None
+        key = (trainer.current_epoch, trainer.global_step)
+        cached = getattr(self, "_adaptation_logits", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        batch_size = int(getattr(trainer.datamodule, "batch_size", 64))
+        n = min(len(data), self.label_free_examples)
+        limit = trainer.limit_val_batches
+        if isinstance(limit, int):
+            n = min(n, limit * batch_size)
+        elif limit is not None and limit < 1.0:
+            n = max(1, int(n * limit))
+        loader = DataLoader(Subset(Unlabeled(data), range(n)), batch_size=batch_size)
+        with torch.no_grad():
+            logits = torch.cat([self(x.to(self.device)).float() for x in loader]) if n else torch.empty(0)
+        self._adaptation_logits = (key, logits)
+        return logits
+
+    def on_validation_epoch_end(self) -> None:
+        """Logs ``val/target_entropy``: mean prediction entropy on the adaptation split (label-free)."""
+        logits = self.adaptation_split_logits()
+        if logits is not None and len(logits):
+            self.log("val/target_entropy", prediction_entropy(logits).mean())
 
     def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
         """Logs accuracy; returns the logits for label-free validators (callbacks)."""
