@@ -16,8 +16,11 @@ $(BIN)/python:
 install: $(BIN)/python  ## create .venv and install tlzoo with its dev extra (pinned torch from constraints.txt)
 	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 
-test:  ## the CI test suite (fast; excludes tests marked slow)
-	$(BIN)/python -m pytest -m "not slow" -q $(PYTEST_ARGS)
+#: test processes (pytest-xdist); `make test JOBS=1` runs in one process
+JOBS ?= 2
+
+test:  ## the CI test suite (fast; excludes tests marked slow), in $(JOBS) processes
+	$(BIN)/python -m pytest -m "not slow" -q -n $(JOBS) $(PYTEST_ARGS)
 
 test-slow:  ## the long learning checks only
 	$(BIN)/python -m pytest -m slow -q $(PYTEST_ARGS)

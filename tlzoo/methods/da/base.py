@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
-from tlzoo.core.module import ZooModule, allow_in_checkpoints
+from tlzoo.core.module import ZooModule, allow_in_checkpoints, keep_rng_states
 from tlzoo.core.optim import OptimConfig, build_optimizer, build_scheduler, lr_factor
 from tlzoo.nn.backbones import BackboneConfig, build_backbone, mlp_head
 
@@ -132,7 +132,8 @@ class DomainAdaptationMethod(ZooModule):
         """Target logits on the *unlabelled adaptation split* (``datamodule.target_train``, the data the method
         adapts on), never on the target test split: what label-free selection criteria may look at. At most
         :attr:`label_free_examples` examples (the first ones; fewer under ``limit_val_batches``), computed once
-        per validation and shared by every criterion. Images come with the split's own transform."""
+        per validation and shared by every criterion. Images come with the split's own transform; the global
+        random generators are restored afterwards, so measuring does not change training."""
         from torch.utils.data import DataLoader, Subset
 
         from tlzoo.data.base import Unlabeled
@@ -153,7 +154,7 @@ class DomainAdaptationMethod(ZooModule):
         elif limit is not None and limit < 1.0:
             n = max(1, int(n * limit))
         loader = DataLoader(Subset(Unlabeled(data), range(n)), batch_size=batch_size)
-        with torch.no_grad():
+        with torch.no_grad(), keep_rng_states():  # a measurement: training draws the same random numbers
             logits = torch.cat([self(x.to(self.device)).float() for x in loader]) if n else torch.empty(0)
         self._adaptation_logits = (key, logits)
         return logits
