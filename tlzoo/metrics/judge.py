@@ -53,6 +53,9 @@ DATA_NORMALIZATION: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "MNISTToMNISTM": _HALF,
     "DomainFolders": _IMAGENET,
     "Office31": _IMAGENET,
+    "LabelledDigits": _HALF,
+    "MultiDomainDigits": _HALF,
+    "CelebA": _HALF,
 }
 
 
