@@ -548,6 +548,7 @@ EXTRA_COMMANDS = {
     "configs": "tlzoo.experiment_configs",  # list the bundled experiment configs
     "sweep": "tlzoo.sweep",  # run a W&B sweep file locally (W&B's sweep engine, no server)
     "report": "tlzoo.report",  # results tables and curves from run folders
+    "stylize": "tlzoo.stylize",  # neural style transfer of one image (Gatys) or with a trained Johnson network
 }
 
 
@@ -570,7 +571,8 @@ def main(argv: list[str] | None = None) -> None:
         print("tlzoo subcommands: fit, validate, test, predict (LightningCLI, below), "
               "shallow (closed-form adaptation on feature files), analyze (t-SNE / A-distance of a checkpoint), "
               "export (TorchScript / ONNX of a trained network), configs (the bundled experiment configs), "
-              "sweep (a W&B sweep file run locally), report (results tables from run folders), --version\n")
+              "sweep (a W&B sweep file run locally), report (results tables from run folders), "
+              "stylize (neural style transfer), --version\n")
     from tlzoo.quiet import quiet_known_noise
 
     quiet_known_noise()

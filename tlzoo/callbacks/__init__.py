@@ -2,6 +2,7 @@
 
 from tlzoo.callbacks.adabn import AdaBNCallback
 from tlzoo.callbacks.analysis import FeatureAnalysis, UnsupervisedValidators
+from tlzoo.callbacks.classifier_figures import ClassifierFigures
 from tlzoo.callbacks.images import ImageGrid
 
-__all__ = ["AdaBNCallback", "FeatureAnalysis", "ImageGrid", "UnsupervisedValidators"]
+__all__ = ["AdaBNCallback", "ClassifierFigures", "FeatureAnalysis", "ImageGrid", "UnsupervisedValidators"]
