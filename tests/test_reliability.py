@@ -64,8 +64,8 @@ def test_explicit_flags_win_on_resume() -> None:
                          "--model.init_args.lambda_max", "0.1", "--ckpt_path", str(first)])
     assert code == 0, out
     assert "model.init_args.lambda_max = 0.1" in out and "trained with 1.0" in out
-    resumed = next(p for p in Path("runs").rglob("last.ckpt") if p != first)
-    state = torch.load(resumed, map_location="cpu", weights_only=False)
+    assert _only("last.ckpt") == first  # the resumed run continues in its own folder
+    state = torch.load(first, map_location="cpu", weights_only=False)
     assert state["hyper_parameters"]["lambda_max"] == 0.1 and state["global_step"] == 4
 
 

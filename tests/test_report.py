@@ -1,5 +1,5 @@
 """``tlzoo report`` builds the results table and curves from run folders (no re-training), and every fit keeps
-``metrics.csv`` whatever the logger."""
+``history.csv`` whatever the logger."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_report_tables_runs_over_seeds_with_curves(capsys) -> None:  # type: ign
         assert code == 0, out
     accs = []
     for folder in sorted(Path("runs").glob("version_*")):
-        history = read_history(folder / "metrics.csv")
+        history = read_history(folder / "history.csv")
         assert [row["step"] for row in history if row.get("val/source_acc")] == ["3", "6"]  # one row a validation
         assert any(row.get("train/cls_loss") for row in history)
         code, out = run_cli(["test", "-c", str(folder / "config.yaml"), "--ckpt_path",

@@ -32,7 +32,8 @@ def test_sweep_keys_parse(sweep: Path) -> None:
 
 
 def test_every_method_family_has_a_sweep() -> None:
-    families = {"": False, "translation": False, "basics": False, "segmentation": False}
+    families = {"": False, "translation": False, "basics": False, "segmentation": False, "disentangle": False,
+                "pixel_da": False}
     for sweep in SWEEPS:
         spec = yaml.safe_load(sweep.read_text())
         config = spec["command"][spec["command"].index("--config") + 1]

@@ -282,6 +282,17 @@ class TLZooCLI(LightningCLI):
             super()._run_subcommand(subcommand)
         finally:
             signal.signal(signal.SIGTERM, previous)
+            self._finish_wandb_run()
+
+    def _finish_wandb_run(self) -> None:
+        """Close this command's W&B run, so that a later command in the same Python process (a notebook, a
+        script calling :func:`main` twice) starts its own run instead of writing into this one."""
+        trainer = getattr(self, "trainer", None)
+        if isinstance(getattr(trainer, "logger", None), TLZooWandbLogger):
+            import wandb
+
+            if wandb.run is not None:
+                wandb.finish()
 
     def after_fit(self) -> None:
         trainer = self.trainer

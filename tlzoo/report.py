@@ -1,7 +1,7 @@
 """``tlzoo report``: results tables and training curves from run folders, with no re-training.
 
 A *run folder* is what ``tlzoo fit`` writes (``config.yaml``, ``checkpoints/``, ``fit_summary.json``,
-``metrics.csv``) plus what ``tlzoo test`` adds (``test_metrics.json``). The report groups runs by method and
+``history.csv``) plus what ``tlzoo test`` adds (``test_metrics.json``). The report groups runs by method and
 task (the data module and its domain arguments), and gives for each group the mean ± standard deviation over
 runs (seeds) of the chosen metric, the per-run values, how the checkpoint was chosen, and the paper's figure
 where :data:`PAPER_RESULTS` knows it. Written as ``report.md`` and ``report.csv`` (and ``curves.png``, the
@@ -169,7 +169,7 @@ def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def plot_curves(runs: list[Run], metric: str, path: Path) -> bool:
-    """``metric`` against training batches from each run's ``metrics.csv``; False when no run has it."""
+    """``metric`` against training batches from each run's ``history.csv``; False when no run has it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -180,7 +180,7 @@ def plot_curves(runs: list[Run], metric: str, path: Path) -> bool:
     fig, ax = plt.subplots(figsize=(7, 4))
     drawn = 0
     for run in runs:
-        points = [(int(row["step"]), float(row[metric])) for row in read_history(run.folder / "metrics.csv")
+        points = [(int(row["step"]), float(row[metric])) for row in read_history(run.folder / "history.csv")
                   if row.get(metric) not in (None, "")]
         if points:
             steps, values = zip(*points)
@@ -203,7 +203,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--metric", default="test/target_acc",
                         help="metric to tabulate: one `tlzoo test` wrote (test/...), a fit's last value "
                              "(fit:val/...) or its best selection value (best:val/...)")
-    parser.add_argument("--curve", default=None, help="metric of metrics.csv to plot (default: each run's "
+    parser.add_argument("--curve", default=None, help="metric of history.csv to plot (default: each run's "
                                                       "selection metric, else val/ of --metric)")
     parser.add_argument("--percent", action=argparse.BooleanOptionalAction, default=True,
                         help="show accuracies (values in [0, 1]) in percent")

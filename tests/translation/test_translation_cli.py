@@ -66,9 +66,10 @@ def test_predict_translates_a_folder_into_a_folder(tmp_path: Path) -> None:
     code, out = run_cli(["predict", "-c", PIX2PIX, *args, "--data.predict_folder", str(photos),
                          "--ckpt_path", str(ckpt), "--trainer.enable_progress_bar", "false"])
     assert code == 0, out
-    written = sorted(p.name for p in Path("runs/predictions").glob("*.png"))
+    predictions = ckpt.parent.parent / "predictions"  # the checkpoint's run folder
+    written = sorted(p.name for p in predictions.glob("*.png"))
     assert written == ["digit.png", "street.png"], out
-    image = np.asarray(Image.open(Path("runs/predictions") / "street.png"))
+    image = np.asarray(Image.open(predictions / "street.png"))
     assert image.shape[:2] == (32, 32)
 
 

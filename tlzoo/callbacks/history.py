@@ -1,4 +1,4 @@
-"""``<run>/metrics.csv``: the run's scalars, one row per logging point, whatever the logger.
+"""``<run>/history.csv``: the run's scalars, one row per logging point, whatever the logger.
 
 Added by the ``tlzoo`` CLI to every ``fit`` (like the checkpoint callbacks), so that offline users, the W&B-less
 and ``tlzoo report`` have the training curves: a row after every ``log_every_n_steps`` training batches
@@ -19,13 +19,13 @@ from tlzoo.callbacks.paths import run_folder
 
 
 class MetricsHistory(Callback):
-    """Append the scalars Lightning holds in ``trainer.callback_metrics`` to ``<run>/metrics.csv``.
+    """Append the scalars Lightning holds in ``trainer.callback_metrics`` to ``<run>/history.csv``.
 
     Args:
         filename: file name inside the run folder.
     """
 
-    def __init__(self, filename: str = "metrics.csv") -> None:
+    def __init__(self, filename: str = "history.csv") -> None:
         self.filename = filename
 
     def _write(self, trainer: Trainer, prefix: str) -> None:
@@ -66,7 +66,7 @@ class MetricsHistory(Callback):
 
 
 def read_history(path: Path) -> list[dict[str, str]]:
-    """The rows of a ``metrics.csv`` (empty when the file does not exist)."""
+    """The rows of a ``history.csv`` (empty when the file does not exist)."""
     if not path.is_file():
         return []
     with open(path, newline="") as f:
