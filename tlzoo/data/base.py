@@ -66,6 +66,16 @@ class EpochSeededSampler(Sampler[int]):
         return iter(torch.randperm(self.n, generator=g).tolist())
 
 
+def check_loader_args(batch_size: int, num_workers: int, seed: int) -> None:
+    """The arguments every data module takes, checked before any data is read (one line naming the flag)."""
+    if batch_size < 1:
+        raise TLZooError(f"--data.batch_size must be >= 1, got {batch_size}")
+    if num_workers < 0:
+        raise TLZooError(f"--data.num_workers must be >= 0, got {num_workers}")
+    if seed < 0:
+        raise TLZooError(f"--data.seed must be >= 0, got {seed}")
+
+
 class TwoDomainDataModule(LightningDataModule):
     """What every two-domain data module shares: argument checks, seeded shuffling, one ImageSpec per domain.
 
@@ -86,12 +96,7 @@ class TwoDomainDataModule(LightningDataModule):
 
     def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
         super().__init__()
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        if num_workers < 0:
-            raise ValueError(f"num_workers must be >= 0, got {num_workers}")
-        if seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
+        check_loader_args(batch_size, num_workers, seed)
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.seed = seed

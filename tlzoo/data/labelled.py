@@ -33,7 +33,7 @@ from lightning.pytorch import LightningDataModule
 from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, Dataset
 
-from tlzoo.data.base import EpochSeededSampler
+from tlzoo.data.base import EpochSeededSampler, check_loader_args
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.usps_mnist import ByteImageDataset, DigitSplits, load_mnist_splits, load_usps_splits, resize_bytes
 from tlzoo.errors import TLZooError
@@ -58,12 +58,7 @@ class ClassificationDataModule(LightningDataModule):
 
     def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
         super().__init__()
-        if batch_size < 1:
-            raise TLZooError(f"--data.batch_size must be >= 1, got {batch_size}")
-        if num_workers < 0:
-            raise TLZooError(f"--data.num_workers must be >= 0, got {num_workers}")
-        if seed < 0:
-            raise TLZooError(f"--data.seed must be >= 0, got {seed}")
+        check_loader_args(batch_size, num_workers, seed)
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.seed = seed

@@ -233,3 +233,27 @@ class TranslationMethod(AdversarialMixin, ZooModule):
                 rows += [("B", self.spec_b.denormalize(x_b)), ("B->A", self.spec_a.denormalize(fake_a)),
                          ("B->A->B", self.spec_b.denormalize(self.translate(fake_a)))]
         return rows
+
+
+class TwoGeneratorTranslation(TranslationMethod):
+    """Base of the methods with one generator per direction, ``generator_ab`` (A -> B) and ``generator_ba``
+    (B -> A) (CycleGAN, DualGAN, DiscoGAN): translation both ways, export of the A -> B generator, and the
+    generators' parameters as one player."""
+
+    two_way = True
+    generator_ab: torch.nn.Module
+    generator_ba: torch.nn.Module
+
+    def export_module(self) -> tuple[torch.nn.Module, int]:
+        """The A -> B generator and its input channels (``tlzoo export``)."""
+        return self.generator_ab, self.channels_a
+
+    def translate(self, x_a: torch.Tensor) -> torch.Tensor:
+        return self.generator_ab(x_a)
+
+    def translate_back(self, x_b: torch.Tensor) -> torch.Tensor:
+        return self.generator_ba(x_b)
+
+    def generator_parameters(self) -> list[torch.nn.Parameter]:
+        """Both generators' parameters (one optimiser steps them together)."""
+        return list(self.generator_ab.parameters()) + list(self.generator_ba.parameters())

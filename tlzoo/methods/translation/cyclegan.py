@@ -30,7 +30,7 @@ from typing import Any, Literal
 import torch
 
 from tlzoo.core.optim import OptimConfig
-from tlzoo.methods.translation.base import TranslationEval, TranslationMethod
+from tlzoo.methods.translation.base import TranslationEval, TwoGeneratorTranslation
 from tlzoo.nn.discriminators import PatchGANDiscriminator
 from tlzoo.nn.generators import ResnetGenerator
 from tlzoo.nn.image_pool import ImagePool
@@ -44,7 +44,7 @@ def cyclegan_optim() -> OptimConfig:
     return OptimConfig(name="adam", lr=2e-4, betas=(0.5, 0.999), schedule="linear_decay", decay_start=0.5)
 
 
-class CycleGAN(TranslationMethod):
+class CycleGAN(TwoGeneratorTranslation):
     """CycleGAN (Zhu et al., ICCV 2017): two generators, two discriminators, cycle consistency.
 
     Args:
@@ -67,7 +67,6 @@ class CycleGAN(TranslationMethod):
         input_shape: shape of domain A's images (linked from the data by the CLI; checked against ``channels_a``).
     """
 
-    two_way = True
 
     def __init__(
         self,
@@ -106,18 +105,8 @@ class CycleGAN(TranslationMethod):
         self.lambda_identity = lambda_identity
         self.optim_cfg = optim or cyclegan_optim()
 
-    def export_module(self) -> tuple[torch.nn.Module, int]:
-        """The A -> B generator and its input channels (``tlzoo export``)."""
-        return self.generator_ab, self.channels_a
-
-    def translate(self, x_a: torch.Tensor) -> torch.Tensor:
-        return self.generator_ab(x_a)
-
-    def translate_back(self, x_b: torch.Tensor) -> torch.Tensor:
-        return self.generator_ba(x_b)
-
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
-        generators = list(self.generator_ab.parameters()) + list(self.generator_ba.parameters())
+        generators = self.generator_parameters()
         discriminators = list(self.discriminator_a.parameters()) + list(self.discriminator_b.parameters())
         return {"generators": (generators, self.optim_cfg), "discriminators": (discriminators, self.optim_cfg)}
 

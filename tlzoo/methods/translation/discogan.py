@@ -43,7 +43,7 @@ import torch.nn.functional as F
 
 from tlzoo.core.optim import OptimConfig
 from tlzoo.errors import TLZooError
-from tlzoo.methods.translation.base import TranslationEval, TranslationMethod
+from tlzoo.methods.translation.base import TranslationEval, TwoGeneratorTranslation
 from tlzoo.nn.discriminators import DCGANDiscriminator
 from tlzoo.nn.encoder_decoder import EncoderDecoderGenerator
 from tlzoo.nn.losses.adversarial import GANLoss
@@ -65,7 +65,7 @@ def reconstruction_distance(x: torch.Tensor, x_rec: torch.Tensor, distance: str)
     raise ValueError(f"distance must be 'mse' or 'l1', got {distance!r}")
 
 
-class DiscoGAN(TranslationMethod):
+class DiscoGAN(TwoGeneratorTranslation):
     """DiscoGAN (Kim et al., ICML 2017): encoder-decoder generators, two GAN losses, two reconstruction losses.
 
     Args:
@@ -87,7 +87,6 @@ class DiscoGAN(TranslationMethod):
         input_shape: shape of domain A's images (linked from the data by the CLI; sets ``image_size``).
     """
 
-    two_way = True
 
     def __init__(
         self,
@@ -129,19 +128,9 @@ class DiscoGAN(TranslationMethod):
         self.lambda_reconstruction = lambda_reconstruction
         self.optim_cfg = optim or discogan_optim()
 
-    def export_module(self) -> tuple[torch.nn.Module, int]:
-        """The A -> B generator and its input channels (``tlzoo export``)."""
-        return self.generator_ab, self.channels_a
-
-    def translate(self, x_a: torch.Tensor) -> torch.Tensor:
-        return self.generator_ab(x_a)
-
-    def translate_back(self, x_b: torch.Tensor) -> torch.Tensor:
-        return self.generator_ba(x_b)
-
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
         discriminators = list(self.discriminator_a.parameters()) + list(self.discriminator_b.parameters())
-        generators = list(self.generator_ab.parameters()) + list(self.generator_ba.parameters())
+        generators = self.generator_parameters()
         return {"discriminators": (discriminators, self.optim_cfg), "generators": (generators, self.optim_cfg)}
 
     # -- losses -------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from typing import Any, Literal
 import torch
 
 from tlzoo.core.optim import OptimConfig
-from tlzoo.methods.translation.base import TranslationEval, TranslationMethod
+from tlzoo.methods.translation.base import TranslationEval, TwoGeneratorTranslation
 from tlzoo.nn.discriminators import PatchGANDiscriminator
 from tlzoo.nn.generators import UNetGenerator
 from tlzoo.nn.losses.adversarial import GANLoss, clip_weights, gradient_penalty
@@ -58,7 +58,7 @@ def wgan_optim() -> OptimConfig:
     return OptimConfig(name="rmsprop", lr=5e-5, momentum=0.0, schedule="constant")
 
 
-class DualGAN(TranslationMethod):
+class DualGAN(TwoGeneratorTranslation):
     """DualGAN (Yi et al., ICCV 2017): two U-Net translators, two Wasserstein critics, L1 reconstruction.
 
     Args:
@@ -84,7 +84,6 @@ class DualGAN(TranslationMethod):
         input_shape: shape of domain A's images (linked from the data by the CLI; checked against ``channels_a``).
     """
 
-    two_way = True
 
     def __init__(
         self,
@@ -131,19 +130,9 @@ class DualGAN(TranslationMethod):
         self.lambda_a, self.lambda_b = lambda_a, lambda_b
         self.optim_cfg = optim or wgan_optim()
 
-    def export_module(self) -> tuple[torch.nn.Module, int]:
-        """The A -> B generator and its input channels (``tlzoo export``)."""
-        return self.generator_ab, self.channels_a
-
-    def translate(self, x_a: torch.Tensor) -> torch.Tensor:
-        return self.generator_ab(x_a)
-
-    def translate_back(self, x_b: torch.Tensor) -> torch.Tensor:
-        return self.generator_ba(x_b)
-
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
         critics = list(self.critic_a.parameters()) + list(self.critic_b.parameters())
-        generators = list(self.generator_ab.parameters()) + list(self.generator_ba.parameters())
+        generators = self.generator_parameters()
         return {"critics": (critics, self.optim_cfg), "generators": (generators, self.optim_cfg)}
 
     # -- losses -------------------------------------------------------------------------------
