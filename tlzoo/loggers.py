@@ -68,6 +68,10 @@ class TLZooWandbLogger(WandbLogger):
             project=project, name=name, save_dir=save_dir, offline=offline, log_model=log_model,
             tags=tags, group=group, id=id, **{k: v for k, v in extra.items() if v is not None},
         )
+        # Lightning always passes `anonymous`, which recent W&B versions warn about on every run.
+        init = getattr(self, "_wandb_init", None)
+        if isinstance(init, dict) and init.get("anonymous") is None:
+            init.pop("anonymous", None)
 
     def summarize_best(self, metric: str, mode: str) -> None:
         """Make the run summary of ``metric`` its best value (what a sweep optimises), not the last one."""
