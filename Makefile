@@ -31,6 +31,7 @@ lint:  ## ruff
 bench:  ## accuracy (3 seeds) and Lightning-vs-plain-loop throughput; writes bench_results/
 	$(BIN)/python benchmarks/accuracy_digits.py --seeds 0 1 2
 	$(BIN)/python benchmarks/throughput_dann.py --steps 300
+	$(BIN)/python benchmarks/startup.py
 
 clean:  ## remove runs, checkpoints and caches
 	rm -rf runs bench_results .pytest_cache .ruff_cache

@@ -32,7 +32,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveCon
 from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 import tlzoo.callbacks  # noqa: F401  (registers the callbacks' short names)
-import tlzoo.data  # noqa: F401  (registers the data modules' short names)
+import tlzoo.data
 import tlzoo.methods  # noqa: F401  (registers the methods' short names)
 from tlzoo.callbacks.checkpointing import (
     BestCheckpoint,
@@ -43,9 +43,12 @@ from tlzoo.callbacks.guards import NonFiniteGuard
 from tlzoo.callbacks.history import MetricsHistory
 from tlzoo.callbacks.paths import run_folder
 from tlzoo.checkpoints import checkpoint_hparams, method_class
+from tlzoo.entry import run_light_command
 from tlzoo.errors import TLZooError
 from tlzoo.experiment_configs import resolve_config_args
 from tlzoo.loggers import TLZooWandbLogger
+
+tlzoo.data.load_all()  # registers the data modules' short names (the package imports them lazily)
 
 
 def _keep_none() -> dict[str, bool]:
@@ -551,39 +554,13 @@ def _config_paths(config: Any) -> list[str]:
 #: Exit status after SIGTERM (128 + 15, what a shell reports for a process the signal ended).
 SIGTERM_EXIT = 143
 
-#: Subcommands beside LightningCLI's fit/validate/test/predict: name -> module with ``main(argv) -> int``.
-EXTRA_COMMANDS = {
-    "shallow": "tlzoo.shallow.cli",  # closed-form adaptation on feature files (no Trainer)
-    "analyze": "tlzoo.analysis.cli",  # t-SNE and proxy A-distance of a checkpoint's features
-    "export": "tlzoo.export",  # a trained network as TorchScript / ONNX
-    "configs": "tlzoo.experiment_configs",  # list the bundled experiment configs
-    "sweep": "tlzoo.sweep",  # run a W&B sweep file locally (W&B's sweep engine, no server)
-    "report": "tlzoo.report",  # results tables and curves from run folders
-    "stylize": "tlzoo.stylize",  # neural style transfer of one image (Gatys) or with a trained Johnson network
-}
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in ("--version", "-V"):
-        from tlzoo import __version__
-
-        print(f"tlzoo {__version__}")
+    if run_light_command(args):
         return
-    if args and args[0] in EXTRA_COMMANDS:
-        import importlib
-
-        code = importlib.import_module(EXTRA_COMMANDS[args[0]]).main(args[1:])
-        if code:
-            raise SystemExit(code)
-        return
-    if not args or args[0] in ("-h", "--help"):
-        print("tlzoo subcommands: fit, validate, test, predict (LightningCLI, below), "
-              "shallow (closed-form adaptation on feature files), analyze (t-SNE / A-distance of a checkpoint), "
-              "export (TorchScript / ONNX of a trained network), configs (the bundled experiment configs), "
-              "sweep (a W&B sweep file run locally), report (results tables from run folders), "
-              "stylize (neural style transfer), --version\n")
     from tlzoo.quiet import quiet_known_noise
 
     quiet_known_noise()

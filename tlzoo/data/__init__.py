@@ -1,55 +1,62 @@
-"""The data-module registry: every LightningDataModule the CLI can name by short class name."""
+"""The data-module registry: every LightningDataModule the CLI can name by short class name.
 
-from tlzoo.data.base import DomainAdaptationDataModule, EpochSeededSampler, TwoDomainDataModule, Unlabeled
-from tlzoo.data.celeba import CelebA
-from tlzoo.data.cifar10 import CIFAR10
-from tlzoo.data.cityscapes import CityscapesLabelsToPhoto, CityscapesSegmentation
-from tlzoo.data.content_images import ContentImages
-from tlzoo.data.cross_city import CityscapesToCrossCity, SegmentationAdaptationDataModule
-from tlzoo.data.digit_pairs import MNISTMPaired, UnpairedDigits
-from tlzoo.data.digit_segmentation import MNISTToMNISTMSegmentation
-from tlzoo.data.digits import EmbeddedDigits
-from tlzoo.data.feature_pairs import FeaturePairs
-from tlzoo.data.folders import DomainFolders, Office31
-from tlzoo.data.labelled import ClassificationDataModule, LabelledDigits
-from tlzoo.data.mnist_m import MNISTToMNISTM
-from tlzoo.data.multi_domain import MultiDomainDataModule
-from tlzoo.data.multi_domain_digits import MultiDomainDigits
-from tlzoo.data.paired_folders import PairedFolders
-from tlzoo.data.spec import ImageSpec
-from tlzoo.data.svhn_mnist import SVHNToMNIST
-from tlzoo.data.translation import TranslationDataModule
-from tlzoo.data.unpaired_folders import UnpairedFolders
-from tlzoo.data.usps_mnist import USPSMNIST
+Imports are lazy (``from tlzoo.data import EmbeddedDigits`` imports only that module), so that tools that need no
+Lightning, such as ``tlzoo shallow`` reading feature files, start in a second. :func:`load_all` imports every
+module; the ``tlzoo`` CLI calls it before parsing, so that ``class_path: EmbeddedDigits`` resolves.
+"""
 
-__all__ = [
-    "ContentImages",
-    "CityscapesToCrossCity",
-    "MNISTToMNISTMSegmentation",
-    "SegmentationAdaptationDataModule",
-    "CIFAR10",
-    "CelebA",
-    "MultiDomainDataModule",
-    "MultiDomainDigits",
-    "ClassificationDataModule",
-    "LabelledDigits",
-    "CityscapesLabelsToPhoto",
-    "CityscapesSegmentation",
-    "DomainAdaptationDataModule",
-    "DomainFolders",
-    "EmbeddedDigits",
-    "EpochSeededSampler",
-    "Office31",
-    "SVHNToMNIST",
-    "Unlabeled",
-    "FeaturePairs",
-    "MNISTToMNISTM",
-    "USPSMNIST",
-    "ImageSpec",
-    "MNISTMPaired",
-    "PairedFolders",
-    "TranslationDataModule",
-    "TwoDomainDataModule",
-    "UnpairedDigits",
-    "UnpairedFolders",
-]
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "CIFAR10": "tlzoo.data.cifar10",
+    "CelebA": "tlzoo.data.celeba",
+    "CityscapesLabelsToPhoto": "tlzoo.data.cityscapes",
+    "CityscapesSegmentation": "tlzoo.data.cityscapes",
+    "CityscapesToCrossCity": "tlzoo.data.cross_city",
+    "ClassificationDataModule": "tlzoo.data.labelled",
+    "ContentImages": "tlzoo.data.content_images",
+    "DomainAdaptationDataModule": "tlzoo.data.base",
+    "DomainFolders": "tlzoo.data.folders",
+    "EmbeddedDigits": "tlzoo.data.digits",
+    "EpochSeededSampler": "tlzoo.data.base",
+    "FeaturePairs": "tlzoo.data.feature_pairs",
+    "ImageSpec": "tlzoo.data.spec",
+    "LabelledDigits": "tlzoo.data.labelled",
+    "MNISTMPaired": "tlzoo.data.digit_pairs",
+    "MNISTToMNISTM": "tlzoo.data.mnist_m",
+    "MNISTToMNISTMSegmentation": "tlzoo.data.digit_segmentation",
+    "MultiDomainDataModule": "tlzoo.data.multi_domain",
+    "MultiDomainDigits": "tlzoo.data.multi_domain_digits",
+    "Office31": "tlzoo.data.folders",
+    "PairedFolders": "tlzoo.data.paired_folders",
+    "SVHNToMNIST": "tlzoo.data.svhn_mnist",
+    "SegmentationAdaptationDataModule": "tlzoo.data.cross_city",
+    "TranslationDataModule": "tlzoo.data.translation",
+    "TwoDomainDataModule": "tlzoo.data.base",
+    "USPSMNIST": "tlzoo.data.usps_mnist",
+    "Unlabeled": "tlzoo.data.base",
+    "UnpairedDigits": "tlzoo.data.digit_pairs",
+    "UnpairedFolders": "tlzoo.data.unpaired_folders",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tlzoo.data' has no attribute {name!r}")
+
+
+def load_all() -> None:
+    """Import every data module (registers their classes for short-name resolution)."""
+    module = sys.modules[__name__]
+    for name in _EXPORTS:
+        getattr(module, name)

@@ -1,0 +1,5 @@
+"""``python -m tlzoo``: the ``tlzoo`` command."""
+
+from tlzoo.entry import main
+
+main()
