@@ -57,17 +57,15 @@ from tlzoo.data.spec import ImageSpec
 from tlzoo.data.transforms import EpochKeyedDataset, JointRandomCropFlip
 from tlzoo.data.translation import Direction, TranslationDataModule
 from tlzoo.data.usps_mnist import (
-    DOWNLOAD_HINT,
     ByteImageDataset,
     DigitSplits,
-    find_mnist_idx,
     load_mnist_splits,
     load_usps_splits,
-    read_idx,
+    read_mnist_test,
     resize_bytes,
     val_size,
 )
-from tlzoo.errors import DataNotFoundError, TLZooError
+from tlzoo.errors import TLZooError
 
 
 class PairedTensorDataset(EpochKeyedDataset):
@@ -173,13 +171,7 @@ class MNISTMPaired(TranslationDataModule):
             load_mnist_splits(self.mnist_root, "auto", download=True)
 
     def _mnist_test(self) -> tuple[np.ndarray, np.ndarray]:
-        files = find_mnist_idx(self.mnist_root, "t10k")
-        if files is None:
-            raise DataNotFoundError(
-                f"MNIST test files not found under {self.mnist_root}.\n  Expected layout: {self.mnist_root}/"
-                f"t10k-{{images-idx3,labels-idx1}}-ubyte[.gz] or {self.mnist_root}/MNIST/raw/<same names>.\n"
-                f"  Point --data.mnist_root (or --data.root) at it, or add {DOWNLOAD_HINT} to fetch it.")
-        return read_idx(files[0]), read_idx(files[1]).astype(np.int64)
+        return read_mnist_test(self.mnist_root, "paired with MNIST-M test images")
 
     def build(self) -> None:
         from tlzoo.data.mnist_m import load_mnist_m_split

