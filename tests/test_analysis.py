@@ -164,7 +164,7 @@ def test_label_free_criteria_never_look_at_target_test_images() -> None:
                       accelerator="cpu", callbacks=[UnsupervisedValidators()])
     trainer.fit(model, dm)
     metrics = trainer.callback_metrics
-    for name in ("val/target_entropy", "val/target_snd", "val/target_mi"):
+    for name in ("val/target_entropy", "val/target_snd", "val/target_mi", "val/iwcv_risk", "val/dev_risk"):
         assert torch.isfinite(metrics[name]), name
     model.eval()
     with torch.no_grad():

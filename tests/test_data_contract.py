@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from tlzoo.data.base import EpochSeededSampler
@@ -38,12 +39,28 @@ def test_reverse_direction_and_disjoint_target_splits() -> None:
     assert not adapt & test
 
 
-def test_splits_do_not_depend_on_run_seed() -> None:
-    a, b = EmbeddedDigits(seed=0), EmbeddedDigits(seed=7)
-    a.setup()
-    b.setup()
-    assert torch.equal(a.target_test.labels, b.target_test.labels)
-    assert torch.equal(a.source_val.images, b.source_val.images)
+def test_the_seed_varies_the_splits_and_split_seed_pins_them() -> None:
+    """Seeds vary everything by default (weights, shuffles *and* splits); ``split_seed`` fixes the splits alone."""
+    a, b, pinned = EmbeddedDigits(seed=0), EmbeddedDigits(seed=7), EmbeddedDigits(seed=7, split_seed=0)
+    for dm in (a, b, pinned):
+        dm.setup()
+    assert not torch.equal(a.source_val.images, b.source_val.images)
+    assert not torch.equal(a.target_test.images, b.target_test.images)
+    assert torch.equal(a.source_val.images, pinned.source_val.images)
+    assert torch.equal(a.target_test.images, pinned.target_test.images)
+    assert b.split_sizes() == a.split_sizes()
+
+
+def test_data_seed_defaults_to_the_run_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``seed_everything(n)`` (the CLI's ``--seed_everything``) is the data seed unless ``--data.init_args.seed`` is given."""
+    from lightning.pytorch import seed_everything
+
+    monkeypatch.setenv("PL_GLOBAL_SEED", "0")  # restored after the test, whatever seed_everything sets
+    seed_everything(5, verbose=False)
+    assert EmbeddedDigits().seed == 5 and EmbeddedDigits().split_seed == 5
+    assert EmbeddedDigits(seed=2).seed == 2
+    monkeypatch.delenv("PL_GLOBAL_SEED", raising=False)
+    assert EmbeddedDigits().seed == 0
 
 
 def test_epoch_seeded_sampler_is_reproducible_per_epoch() -> None:
@@ -63,3 +80,13 @@ def test_augmentation_changes_source_images_only() -> None:
     x2, _ = dm.source_train[0]
     assert not torch.equal(x1, x2)
     assert torch.equal(dm.target_test[0][0], dm.target_test[0][0])
+
+
+def test_resuming_with_another_data_seed_is_refused() -> None:
+    """Other splits on resume would mix the run's held-out images into training: a clear error instead."""
+    from tlzoo.errors import TLZooError
+
+    saved = EmbeddedDigits(seed=3).state_dict()
+    EmbeddedDigits(seed=3).load_state_dict(saved)
+    with pytest.raises(TLZooError, match="--seed_everything 3"):
+        EmbeddedDigits(seed=4).load_state_dict(saved)

@@ -22,6 +22,7 @@ helper, and one :class:`~tlzoo.data.spec.ImageSpec` per image domain (``spec_a``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sized
 from typing import Any
 
@@ -66,13 +67,33 @@ class EpochSeededSampler(Sampler[int]):
         return iter(torch.randperm(self.n, generator=g).tolist())
 
 
-def check_loader_args(batch_size: int, num_workers: int, seed: int) -> None:
+def run_seed(seed: int | None = None) -> int:
+    """``seed`` itself, or, when it is ``None`` (every data module's default), the run's seed: the value
+    ``seed_everything`` set (``--seed_everything`` / the YAML's ``seed_everything``, which Lightning exports
+    as ``PL_GLOBAL_SEED``), 0 outside a seeded run. So one run seed varies the weights, the shuffling *and*
+    the random splits; ``--data.init_args.seed N`` pins the data side alone."""
+    if seed is not None:
+        return seed
+    return int(os.environ.get("PL_GLOBAL_SEED", 0))
+
+
+def check_resumed_seed(state: dict[str, Any], seed: int) -> None:
+    """Refuse to resume a checkpoint whose data seed differs from this data module's: its splits and
+    shuffles would differ from the ones the run trained on (and a test image could become training data)."""
+    saved = state.get("seed")
+    if saved is not None and int(saved) != seed:
+        raise TLZooError(
+            f"the checkpoint was trained with data seed {saved} (it fixes the splits and the shuffling), but this "
+            f"data module has seed {seed}: resume with --seed_everything {saved} (or --data.init_args.seed {saved})")
+
+
+def check_loader_args(batch_size: int, num_workers: int, seed: int | None) -> None:
     """The arguments every data module takes, checked before any data is read (one line naming the flag)."""
     if batch_size < 1:
         raise TLZooError(f"--data.batch_size must be >= 1, got {batch_size}")
     if num_workers < 0:
         raise TLZooError(f"--data.num_workers must be >= 0, got {num_workers}")
-    if seed < 0:
+    if seed is not None and seed < 0:
         raise TLZooError(f"--data.seed must be >= 0, got {seed}")
 
 
@@ -85,7 +106,8 @@ class TwoDomainDataModule(LightningDataModule):
     Args:
         batch_size: examples per domain per step.
         num_workers: DataLoader worker processes.
-        seed: fixes the shuffling order (and, where a module says so, its random splits and jitter).
+        seed: fixes the shuffling order, the random splits and any jitter; default: the run seed
+            (``seed_everything``, see :func:`run_seed`).
     """
 
     #: Pixel specification of domain A / B (DA: source / target); ``None`` where a domain is not images.
@@ -94,12 +116,12 @@ class TwoDomainDataModule(LightningDataModule):
     #: Human-readable split description, logged with the run.
     protocol: str = ""
 
-    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int | None = None) -> None:
         super().__init__()
         check_loader_args(batch_size, num_workers, seed)
         self.batch_size = batch_size
         self.num_workers = num_workers
-        self.seed = seed
+        self.seed = run_seed(seed)
 
     # -- to implement -------------------------------------------------------------------------
     def build(self) -> None:
@@ -114,12 +136,23 @@ class TwoDomainDataModule(LightningDataModule):
         if not self._is_built():
             self.build()
 
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in checkpoints: the data seed, checked on resume (:func:`check_resumed_seed`)."""
+        return {"seed": self.seed, "protocol": self.protocol}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        check_resumed_seed(state_dict, self.seed)
+
     def _loader(self, dataset: Dataset, shuffle: bool, drop_last: bool = False, seed: int | None = None,
                 sampler: Sampler | None = None, collate_fn: Any = None) -> DataLoader:
         """A DataLoader of ``batch_size``; ``shuffle`` uses an :class:`EpochSeededSampler` of ``seed``
-        (default: the run seed) unless an explicit ``sampler`` is given."""
+        (default: the run seed) unless an explicit ``sampler`` is given. In-memory tensor datasets are
+        fetched a whole batch at a time (same batches, :mod:`tlzoo.data.tensor_loader`)."""
         if sampler is None and shuffle:
             sampler = EpochSeededSampler(dataset, self.seed if seed is None else seed)  # type: ignore[arg-type]
+        from tlzoo.data.tensor_loader import batched_fetch
+
+        dataset, collate_fn = batched_fetch(dataset, collate_fn)
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
@@ -139,13 +172,13 @@ class DomainAdaptationDataModule(TwoDomainDataModule):
     Args:
         batch_size: examples per domain per step (a step sees ``2 * batch_size`` images).
         num_workers: DataLoader worker processes.
-        seed: fixes the splits and the shuffling order.
+        seed: fixes the splits and the shuffling order; default: the run seed (:func:`run_seed`).
     """
 
     num_classes: int
     input_shape: tuple[int, ...]
 
-    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         self.source_train: Dataset | None = None
         self.source_val: Dataset | None = None

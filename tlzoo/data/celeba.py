@@ -152,7 +152,7 @@ class CelebA(MultiDomainDataModule):
             the test split.
         batch_size: images per step (StarGAN: 16).
         num_workers: DataLoader workers.
-        seed: shuffling and flip seed.
+        seed: shuffling and flip seed (default: the run seed, ``seed_everything``).
     """
 
     label_kind = "attributes"
@@ -169,7 +169,7 @@ class CelebA(MultiDomainDataModule):
         predict_folder: str | None = None,
         batch_size: int = 16,
         num_workers: int = 4,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(predict_folder=predict_folder, batch_size=batch_size, num_workers=num_workers, seed=seed)
         attributes = list(attributes or STARGAN_ATTRIBUTES)

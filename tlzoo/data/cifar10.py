@@ -129,12 +129,12 @@ class CIFAR10(ClassificationDataModule):
         download: let torchvision download the archive when the files are missing.
         batch_size: images per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     def __init__(self, root: str | None = None, val_fraction: float = 0.1, split_seed: int | None = None,
                  augment: bool = True, normalize: Literal["cifar", "symmetric"] = "cifar", download: bool = False,
-                 batch_size: int = 128, num_workers: int = 2, seed: int = 0) -> None:
+                 batch_size: int = 128, num_workers: int = 2, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if not 0.0 < val_fraction < 1.0:
             raise TLZooError(f"--data.val_fraction must be in (0, 1), got {val_fraction}")
@@ -142,7 +142,7 @@ class CIFAR10(ClassificationDataModule):
             raise TLZooError(f"--data.normalize must be cifar or symmetric, got {normalize!r}")
         self.root = Path(root) if root else default_root()
         self.val_fraction = val_fraction
-        self.split_seed = seed if split_seed is None else split_seed
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.augment = augment
         self.download = download
         spec = ImageSpec(3, 32, CIFAR10_MEAN, CIFAR10_STD) if normalize == "cifar" else ImageSpec.symmetric(3, 32)

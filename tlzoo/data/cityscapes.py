@@ -48,6 +48,7 @@ import torch
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
+from tlzoo.data.base import check_loader_args, run_seed
 from tlzoo.data.paired_folders import LabelledSide
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.transforms import EpochKeyedDataset, EpochKeySampler, JointRandomCropFlip
@@ -204,7 +205,7 @@ class CityscapesSegmentation(LightningDataModule):
             and predict loaders.
         batch_size: images per step.
         num_workers: DataLoader workers.
-        seed: shuffling and flip seed.
+        seed: shuffling and flip seed (default: the run seed, ``seed_everything``).
     """
 
     num_classes = NUM_CLASSES
@@ -212,22 +213,20 @@ class CityscapesSegmentation(LightningDataModule):
     class_names = CLASS_NAMES
 
     def __init__(self, root: str = "data/cityscapes", image_size: tuple[int, int] = (256, 512), flip: bool = True,
-                 val_split: Literal["val"] = "val", batch_size: int = 8, num_workers: int = 4, seed: int = 0) -> None:
+                 val_split: Literal["val"] = "val", batch_size: int = 8, num_workers: int = 4, seed: int | None = None) -> None:
         super().__init__()
         if len(image_size) != 2 or min(image_size) < 1:
             raise TLZooError(f"--data.image_size must be [H, W] with positive sides, got {list(image_size)}")
         if val_split != "val":
             raise TLZooError(f"val_split must be 'val' (Cityscapes test labels are not public), got {val_split!r}")
-        if batch_size < 1 or num_workers < 0 or seed < 0:
-            raise ValueError(f"need batch_size >= 1, num_workers >= 0, seed >= 0; got {batch_size}, {num_workers}, "
-                             f"{seed}")
+        check_loader_args(batch_size, num_workers, seed)
         self.root = Path(root)
         self.image_size = (int(image_size[0]), int(image_size[1]))
         self.flip = flip
         self.val_split = val_split
         self.batch_size = batch_size
         self.num_workers = num_workers
-        self.seed = seed
+        self.seed = run_seed(seed)
         #: Photo normalisation (ImageNet statistics, for ImageNet-pretrained backbones).
         self.spec = ImageSpec(3, self.image_size, IMAGENET_MEAN, IMAGENET_STD)
         self.input_shape: tuple[int, int, int] = self.spec.shape
@@ -340,7 +339,7 @@ class CityscapesLabelsToPhoto(TranslationDataModule):
         predict_folder: predict on the images of this folder instead of the evaluation split.
         batch_size: pairs per step (pix2pix: 1).
         num_workers: DataLoader workers.
-        seed: shuffling and jitter seed.
+        seed: shuffling and jitter seed (default: the run seed, ``seed_everything``).
     """
 
     paired = True
@@ -350,7 +349,7 @@ class CityscapesLabelsToPhoto(TranslationDataModule):
 
     def __init__(self, root: str = "data/cityscapes", image_size: int = 256, load_size: int = 286, flip: bool = True,
                  direction: Direction = "AtoB", eval_split: Literal["val"] = "val", predict_folder: str | None = None,
-                 batch_size: int = 1, num_workers: int = 2, seed: int = 0) -> None:
+                 batch_size: int = 1, num_workers: int = 2, seed: int | None = None) -> None:
         super().__init__(direction=direction, predict_folder=predict_folder, batch_size=batch_size,
                          num_workers=num_workers, seed=seed)
         if eval_split != "val":

@@ -24,7 +24,7 @@ import torch
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
-from tlzoo.data.base import EpochSeededSampler
+from tlzoo.data.base import EpochSeededSampler, run_seed
 from tlzoo.data.spec import ImageSpec
 from tlzoo.errors import DataNotFoundError, TLZooError
 
@@ -111,14 +111,14 @@ class ContentImages(LightningDataModule):
         predict_root: folder of images that ``tlzoo predict`` stylises (default: the held-out images).
         batch_size: images per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     num_classes: int | None = None
 
     def __init__(self, root: str | None = None, source: Literal["folder", "skimage"] = "folder",
                  image_size: int = 256, val_count: int = 2, predict_root: str | None = None, batch_size: int = 4,
-                 num_workers: int = 2, seed: int = 0) -> None:
+                 num_workers: int = 2, seed: int | None = None) -> None:
         super().__init__()
         if image_size < 8 or image_size % 4:
             raise TLZooError(f"--data.image_size must be a multiple of 4 and >= 8, got {image_size}")
@@ -128,7 +128,7 @@ class ContentImages(LightningDataModule):
             raise TLZooError("--data.val_count and --data.batch_size must be >= 1, --data.num_workers >= 0")
         self.root, self.source, self.image_size = root, source, image_size
         self.val_count, self.predict_root = val_count, predict_root
-        self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
+        self.batch_size, self.num_workers, self.seed = batch_size, num_workers, run_seed(seed)
         self.spec = ImageSpec(3, image_size, (0.0,), (1.0,))
         self.input_shape = self.spec.shape
         self.train_set: Dataset | None = None

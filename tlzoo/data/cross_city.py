@@ -162,7 +162,7 @@ class CityscapesToCrossCity(SegmentationAdaptationDataModule):
         flip: random horizontal flip of Cityscapes training pairs.
         batch_size: images per domain per step.
         num_workers: DataLoader workers.
-        seed: shuffling and flip seed.
+        seed: shuffling and flip seed (default: the run seed, ``seed_everything``).
     """
 
     num_classes = len(CLASS_NAMES)
@@ -171,7 +171,7 @@ class CityscapesToCrossCity(SegmentationAdaptationDataModule):
     def __init__(self, root: str = "data/nthu_cross_city", city: City = "Rome",
                  cityscapes_root: str = "data/cityscapes", label_format: Literal["label_ids", "train13"] = "label_ids",
                  image_size: tuple[int, int] = (256, 512), flip: bool = True, batch_size: int = 8,
-                 num_workers: int = 4, seed: int = 0) -> None:
+                 num_workers: int = 4, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if city not in CITIES:
             raise TLZooError(f"--data.city must be one of {list(CITIES)}, got {city!r}")

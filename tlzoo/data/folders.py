@@ -113,7 +113,7 @@ class DomainFolders(DomainAdaptationDataModule):
         resize: resize before the evaluation centre crop.
         batch_size: examples per domain per step.
         num_workers: DataLoader workers.
-        seed: split and shuffling seed.
+        seed: split and shuffling seed (default: the run seed).
     """
 
     root_flag = "--data.source_root / --data.target_root"
@@ -128,7 +128,7 @@ class DomainFolders(DomainAdaptationDataModule):
         resize: int = 256,
         batch_size: int = 32,
         num_workers: int = 2,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if not 0.0 <= source_val_fraction < 1.0:
@@ -206,7 +206,7 @@ class Office31(DomainFolders):
         resize: resize before the evaluation centre crop.
         batch_size: examples per domain per step (32 in most Office-31 code).
         num_workers: DataLoader workers.
-        seed: split and shuffling seed.
+        seed: split and shuffling seed (default: the run seed).
     """
 
     #: The public archive of Saenko et al. (2010) on Google Drive (file id 0B4IapRTv9pJ1WGZVd1VDMmhwdlE).
@@ -233,7 +233,7 @@ class Office31(DomainFolders):
         resize: int = 256,
         batch_size: int = 32,
         num_workers: int = 2,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         if source == target:
             raise TLZooError(f"source and target are both {source!r}; pick two different Office-31 domains")

@@ -33,7 +33,7 @@ from lightning.pytorch import LightningDataModule
 from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, Dataset
 
-from tlzoo.data.base import EpochSeededSampler, check_loader_args
+from tlzoo.data.base import EpochSeededSampler, check_loader_args, check_resumed_seed, run_seed
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.usps_mnist import ByteImageDataset, DigitSplits, load_mnist_splits, load_usps_splits, resize_bytes
 from tlzoo.errors import TLZooError
@@ -56,12 +56,12 @@ class ClassificationDataModule(LightningDataModule):
     class_names: list[str]
     protocol: str = ""
 
-    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int = 0) -> None:
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, seed: int | None = None) -> None:
         super().__init__()
         check_loader_args(batch_size, num_workers, seed)
         self.batch_size = batch_size
         self.num_workers = num_workers
-        self.seed = seed
+        self.seed = run_seed(seed)
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
         self.test_set: Dataset | None = None
@@ -131,7 +131,10 @@ class ClassificationDataModule(LightningDataModule):
         return {name: len(getattr(self, f"{name}_set")) for name in ("train", "val", "test")}  # type: ignore[arg-type]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"protocol": self.protocol}
+        return {"seed": self.seed, "protocol": self.protocol}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        check_resumed_seed(state_dict, self.seed)
 
 
 def stratified_holdout(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +166,7 @@ class LabelledDigits(ClassificationDataModule):
         download: let torchvision download missing MNIST / USPS files.
         batch_size: images per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     def __init__(
@@ -180,7 +183,7 @@ class LabelledDigits(ClassificationDataModule):
         download: bool = False,
         batch_size: int = 64,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if dataset not in ("mnist", "uci", "usps"):
@@ -197,7 +200,7 @@ class LabelledDigits(ClassificationDataModule):
         if not 0.0 < val_fraction < 1.0:
             raise TLZooError(f"--data.val_fraction must be in (0, 1), got {val_fraction}")
         self.val_fraction = val_fraction
-        self.split_seed = seed if split_seed is None else split_seed
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.augment = augment
         self.download = download
         self.set_spec(ImageSpec.symmetric(channels, image_size), 10)

@@ -248,11 +248,11 @@ class MNISTToMNISTM(DomainAdaptationDataModule):
             MNIST-M train (required); ``None``: ``True`` only when the train split is absent (warns).
         image_size: side of the square RGB images.
         source_val_size: MNIST train images held out for checkpoint selection.
-        split_seed: seed of the held-out split (fixed; not the run seed).
+        split_seed: seed of the held-out split (default: ``seed``, itself the run seed by default).
         download: let torchvision download missing MNIST files (MNIST-M has no download: rebuild it).
         batch_size: examples per domain per step (DANN: 128).
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     num_classes = 10
@@ -266,11 +266,11 @@ class MNISTToMNISTM(DomainAdaptationDataModule):
         transductive: bool | None = None,
         image_size: int = 28,
         source_val_size: int = 1000,
-        split_seed: int = 0,
+        split_seed: int | None = None,
         download: bool = False,
         batch_size: int = 128,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         self.mnist_root = Path(mnist_root or root)
@@ -288,7 +288,7 @@ class MNISTToMNISTM(DomainAdaptationDataModule):
         self.input_shape = (3, image_size, image_size)
         self.spec_a = self.spec_b = ImageSpec.symmetric(3, image_size)
         self.source_val_size = source_val_size
-        self.split_seed = split_seed
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.download = download
         target = "MNIST-M test (TRANSDUCTIVE: also the unlabelled adaptation set)" if self.transductive else \
             "MNIST-M train (adaptation) / MNIST-M test"

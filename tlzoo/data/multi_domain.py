@@ -45,7 +45,7 @@ class MultiDomainDataModule(ClassificationDataModule):
             split.
         batch_size: images per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     label_kind: LabelKind = "domains"
@@ -53,7 +53,7 @@ class MultiDomainDataModule(ClassificationDataModule):
     exclusive_groups: list[list[int]]
 
     def __init__(self, predict_folder: str | None = None, batch_size: int = 16, num_workers: int = 0,
-                 seed: int = 0) -> None:
+                 seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         self.predict_folder = Path(predict_folder) if predict_folder else None
         self.exclusive_groups = []

@@ -91,7 +91,7 @@ class MultiDomainDigits(MultiDomainDataModule):
         predict_folder: ``tlzoo predict`` edits the images of this folder instead of the test split.
         batch_size: images per step (all domains mixed).
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed, ``seed_everything``).
     """
 
     label_kind = "domains"
@@ -111,7 +111,7 @@ class MultiDomainDigits(MultiDomainDataModule):
         predict_folder: str | None = None,
         batch_size: int = 16,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(predict_folder=predict_folder, batch_size=batch_size, num_workers=num_workers, seed=seed)
         domains = list(domains or ["uci", "mnist"])
@@ -135,7 +135,7 @@ class MultiDomainDigits(MultiDomainDataModule):
         self.image_size = image_size
         self.channels = channels
         self.val_fraction = val_fraction
-        self.split_seed = seed if split_seed is None else split_seed
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.download = download
         self.set_spec(ImageSpec.symmetric(channels, image_size), 10)
         self.protocol = f"multi-domain digits {'/'.join(domains)}, {image_size}x{image_size}x{channels}"

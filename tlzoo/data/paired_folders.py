@@ -112,7 +112,7 @@ class PairedFolders(TranslationDataModule):
         predict_folder: predict on the images of this folder instead of the evaluation split.
         batch_size: pairs per step (pix2pix: 1).
         num_workers: DataLoader workers.
-        seed: shuffling and jitter seed.
+        seed: shuffling and jitter seed (default: the run seed, ``seed_everything``).
     """
 
     paired = True
@@ -130,7 +130,7 @@ class PairedFolders(TranslationDataModule):
         predict_folder: str | None = None,
         batch_size: int = 1,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(direction=direction, predict_folder=predict_folder, batch_size=batch_size,
                          num_workers=num_workers, seed=seed)

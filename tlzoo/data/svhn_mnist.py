@@ -7,7 +7,7 @@
 Protocol of DANN (Ganin et al., JMLR 2016, Sec. 5.2.1): SVHN train (73,257) is the labelled source,
 MNIST train (60,000) the unlabelled target, MNIST test (10,000) the target test set. MNIST digits
 are resized to 32x32 and repeated to 3 channels. ``source_val_size`` images of SVHN train are
-held out (fixed seed) for checkpoint selection.
+held out (drawn with the data seed, by default the run seed) for checkpoint selection.
 """
 
 from __future__ import annotations
@@ -85,14 +85,14 @@ class SVHNToMNIST(DomainAdaptationDataModule):
         source_val_size: SVHN train images held out for checkpoint selection.
         batch_size: examples per domain per step (DANN: 128).
         num_workers: DataLoader workers.
-        seed: split and shuffling seed.
+        seed: split and shuffling seed (default: the run seed).
     """
 
     num_classes = 10
     input_shape = (3, 32, 32)
 
     def __init__(self, root: str = "data/digits", download: bool = False, source_val_size: int = 5000,
-                 batch_size: int = 128, num_workers: int = 2, seed: int = 0) -> None:
+                 batch_size: int = 128, num_workers: int = 2, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         self.root = Path(root)
         self.download = download
@@ -114,7 +114,7 @@ class SVHNToMNIST(DomainAdaptationDataModule):
         svhn = load_svhn(self.root, "train", False, tf)
         n = len(svhn)  # type: ignore[arg-type]
         n_val = min(self.source_val_size, n // 5)
-        perm = np.random.default_rng(0).permutation(n)
+        perm = np.random.default_rng(self.seed).permutation(n)
         self.source_train = Subset(svhn, np.sort(perm[n_val:]).tolist())
         self.source_val = Subset(svhn, np.sort(perm[:n_val]).tolist())
         self.target_train = load_mnist(self.root, True, False, tf)

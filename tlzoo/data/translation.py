@@ -240,14 +240,14 @@ class TranslationDataModule(TwoDomainDataModule):
             instead of the domain-A evaluation split.
         batch_size: examples per domain per step (pix2pix and CycleGAN: 1).
         num_workers: DataLoader workers.
-        seed: shuffling and jitter seed.
+        seed: shuffling and jitter seed (default: the run seed, ``seed_everything``).
     """
 
     #: Whether train_pairs / eval splits are aligned pairs.
     paired: bool = False
 
     def __init__(self, direction: Direction = "AtoB", predict_folder: str | None = None, batch_size: int = 1,
-                 num_workers: int = 0, seed: int = 0) -> None:
+                 num_workers: int = 0, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if direction not in ("AtoB", "BtoA"):
             raise ValueError(f"direction must be 'AtoB' or 'BtoA', got {direction!r}")

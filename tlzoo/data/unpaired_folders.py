@@ -96,7 +96,7 @@ class UnpairedFolders(TranslationDataModule):
         predict_folder: predict on the images of this folder instead of ``testA``.
         batch_size: images per domain per step (CycleGAN: 1).
         num_workers: DataLoader workers.
-        seed: shuffling and jitter seed.
+        seed: shuffling and jitter seed (default: the run seed, ``seed_everything``).
     """
 
     paired = False
@@ -113,7 +113,7 @@ class UnpairedFolders(TranslationDataModule):
         predict_folder: str | None = None,
         batch_size: int = 1,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(direction=direction, predict_folder=predict_folder, batch_size=batch_size,
                          num_workers=num_workers, seed=seed)

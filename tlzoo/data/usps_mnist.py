@@ -21,7 +21,7 @@ Files (any of these layouts; ``usps_format`` / ``mnist_format`` ``"auto"`` picks
 domains are ``(1, 28, 28)`` in [-1, 1].
 
 Splits (all index sampling is stratified by class, ``sklearn`` ``train_test_split`` with
-``random_state=split_seed`` (default 0), independent of the run seed):
+``random_state=split_seed``; by default the run seed, so seeds vary the samples too):
 
 ``split="adda"`` (Tzeng et al., "Adversarial Discriminative Domain Adaptation", CVPR 2017, Sec. 5.1:
 2,000 MNIST and 1,800 USPS images sampled from the training splits):
@@ -291,11 +291,11 @@ class USPSMNIST(DomainAdaptationDataModule):
         split: ``adda`` (2,000 MNIST / 1,800 USPS sampled from the train splits) or ``full``.
         image_size: side of the square images (ADDA: 28).
         source_val_size: labelled source images held out for checkpoint selection.
-        split_seed: seed of the subset sampling (fixed splits; not the run seed).
+        split_seed: seed of the subset sampling (default: ``seed``, itself the run seed by default).
         download: let torchvision download missing MNIST / USPS (libsvm) files.
         batch_size: examples per domain per step.
         num_workers: DataLoader workers.
-        seed: shuffling seed.
+        seed: shuffling seed (default: the run seed).
     """
 
     num_classes = 10
@@ -311,11 +311,11 @@ class USPSMNIST(DomainAdaptationDataModule):
         split: Literal["adda", "full"] = "adda",
         image_size: int = 28,
         source_val_size: int = 1000,
-        split_seed: int = 0,
+        split_seed: int | None = None,
         download: bool = False,
         batch_size: int = 128,
         num_workers: int = 0,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if source not in ADDA_SIZES:
@@ -333,9 +333,9 @@ class USPSMNIST(DomainAdaptationDataModule):
         self.input_shape = (1, image_size, image_size)
         self.spec_a = self.spec_b = ImageSpec.symmetric(1, image_size)
         self.source_val_size = source_val_size
-        self.split_seed = split_seed
+        self.split_seed = self.seed if split_seed is None else split_seed
         self.download = download
-        self.protocol = f"{source}->{self.target} ({split} split, split_seed={split_seed})"
+        self.protocol = f"{source}->{self.target} ({split} split, split_seed={self.split_seed})"
 
     def prepare_data(self) -> None:
         if self.download:

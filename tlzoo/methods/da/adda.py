@@ -144,11 +144,12 @@ class ADDA(AdversarialMixin, DomainAdaptationMethod):
             return self.target_features(x)
         return self.features(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Class logits of *target* data: ``C(M_t(x))`` once adapted, ``C(M_s(x))`` before."""
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """What :meth:`forward` classifies, ``C(.)`` of it being the class logits of *target* data: ``M_t(x)``
+        once adapted, ``M_s(x)`` before (and while the source validation split is evaluated)."""
         if self.adapted and not self._eval_with_source_encoder:
-            return self.classifier(self.target_features(x))
-        return self.classifier(self.features(x))
+            return self.target_features(x)
+        return self.features(x)
 
     def _discriminator_view(self, feats: torch.Tensor) -> torch.Tensor:
         return self.classifier(feats) if self.discriminator_input == "logits" else feats

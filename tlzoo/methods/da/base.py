@@ -8,11 +8,17 @@ building the networks, the optimiser and the DANN learning-rate annealing, and e
 Evaluation and model selection
 ------------------------------
 Validation and test loaders are ``[source_val, target_test]``. The module logs
-``val/source_acc`` and ``val/target_acc`` (and ``test/...``), plus ``val/target_entropy``, the
-mean prediction entropy on the *unlabelled target adaptation split* (not the test split: label-free
-criteria that may select checkpoints never see test images; :meth:`adaptation_split_logits`). The default checkpoint
-monitor is ``val/source_acc`` (held-out *source* accuracy): selection never looks at target
-labels. Selecting on ``val/target_acc`` is the "oracle" protocol and must be asked for
+``val/source_acc`` and ``val/target_acc`` (and ``test/...``), plus label-free criteria computed on the
+*unlabelled target adaptation split* (not the test split: criteria that may select checkpoints never see
+test images; :meth:`adaptation_split_outputs`):
+
+* ``val/target_entropy``: mean prediction entropy (lower is better);
+* ``val/iwcv_risk`` and ``val/dev_risk``: the source-validation loss re-weighted by the density ratio
+  ``p_T(x) / p_S(x)`` estimated in the model's feature space, IWCV (Sugiyama et al., JMLR 2007) and deep
+  embedded validation (You et al., ICML 2019) (lower is better; :mod:`tlzoo.analysis.importance`).
+
+The default checkpoint monitor is ``val/source_acc`` (held-out *source* accuracy): selection never looks
+at target labels. Selecting on ``val/target_acc`` is the "oracle" protocol and must be asked for
 explicitly (``--checkpoint.monitor val/target_acc``); it is an upper bound, not a result.
 """
 
@@ -97,9 +103,20 @@ class DomainAdaptationMethod(ZooModule):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.bottleneck(self.backbone(x))
 
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The features :meth:`forward` classifies (methods with one encoder per domain choose it here)."""
+        return self.features(x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits."""
-        return self.classifier(self.features(x))
+        return self.classifier(self.forward_features(x))
+
+    def logits_and_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(self(x), self.forward_features(x))`` in one pass where :meth:`forward` is the classifier on them."""
+        if type(self).forward is DomainAdaptationMethod.forward:
+            feats = self.forward_features(x)
+            return self.classifier(feats), feats
+        return self(x), self.forward_features(x)
 
     def domain_features(self, x: torch.Tensor, domain: Literal["source", "target"]) -> torch.Tensor:
         """The features this method uses for images of ``domain`` (one shared encoder here; methods
@@ -113,8 +130,12 @@ class DomainAdaptationMethod(ZooModule):
     # -- evaluation ---------------------------------------------------------------------------
     def _eval_step(self, batch: Any, dataloader_idx: int, stage: str) -> dict[str, torch.Tensor]:
         x, y = batch
-        logits = self(x)
         split = SPLIT_NAMES[dataloader_idx]
+        collect = stage == "val" and split == "source" and self.importance_validators
+        logits, feats = self.logits_and_features(x) if collect else (self(x), None)
+        if collect:
+            self._source_val_outputs.append((feats.detach().float().flatten(1).cpu(),
+                                             F.cross_entropy(logits.float(), y, reduction="none").detach().cpu()))
         acc = self.eval_acc[stage][split]
         acc(logits, y)
         self.log(f"{stage}/{split}_acc", acc, add_dataloader_idx=False, prog_bar=stage == "val")
@@ -127,13 +148,21 @@ class DomainAdaptationMethod(ZooModule):
     # -- label-free criteria on the adaptation split ------------------------------------------
     #: At most this many examples of the unlabelled target adaptation split feed the label-free criteria.
     label_free_examples: int = 2000
+    #: Log ``val/iwcv_risk`` and ``val/dev_risk`` (a logistic-regression fit per validation; off: a bit faster).
+    importance_validators: bool = True
+    _source_val_outputs: list[tuple[torch.Tensor, torch.Tensor]]
 
     def adaptation_split_logits(self) -> torch.Tensor | None:
-        """Target logits on the *unlabelled adaptation split* (``datamodule.target_train``, the data the method
-        adapts on), never on the target test split: what label-free selection criteria may look at. At most
-        :attr:`label_free_examples` examples (the first ones; fewer under ``limit_val_batches``), computed once
-        per validation and shared by every criterion. Images come with the split's own transform; the global
-        random generators are restored afterwards, so measuring does not change training."""
+        """Target logits on the adaptation split (see :meth:`adaptation_split_outputs`)."""
+        outputs = self.adaptation_split_outputs()
+        return None if outputs is None else outputs[0]
+
+    def adaptation_split_outputs(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """``(logits, features)`` of the *unlabelled target adaptation split* (``datamodule.target_train``, the
+        data the method adapts on), never of the target test split: what label-free selection criteria may look
+        at. At most :attr:`label_free_examples` examples (the first ones; fewer under ``limit_val_batches``),
+        computed once per validation and shared by every criterion. Images come with the split's own
+        transform; the global random generators are restored afterwards, so measuring does not change training."""
         from torch.utils.data import DataLoader, Subset
 
         from tlzoo.data.base import Unlabeled
@@ -143,7 +172,7 @@ class DomainAdaptationMethod(ZooModule):
         if trainer is None or data is None:
             return None
         key = (trainer.current_epoch, trainer.global_step)
-        cached = getattr(self, "_adaptation_logits", None)
+        cached = getattr(self, "_adaptation_outputs", None)
         if cached is not None and cached[0] == key:
             return cached[1]
         batch_size = int(getattr(trainer.datamodule, "batch_size", 64))
@@ -154,16 +183,40 @@ class DomainAdaptationMethod(ZooModule):
         elif limit is not None and limit < 1.0:
             n = max(1, int(n * limit))
         loader = DataLoader(Subset(Unlabeled(data), range(n)), batch_size=batch_size)
+        logits, feats = [], []
         with torch.no_grad(), keep_rng_states():  # a measurement: training draws the same random numbers
-            logits = torch.cat([self(x.to(self.device)).float() for x in loader]) if n else torch.empty(0)
-        self._adaptation_logits = (key, logits)
-        return logits
+            for x in loader:
+                batch_logits, batch_feats = self.logits_and_features(x.to(self.device))
+                logits.append(batch_logits.float().cpu())
+                feats.append(batch_feats.float().flatten(1).cpu())
+        outputs = (torch.cat(logits), torch.cat(feats)) if n else (torch.empty(0), torch.empty(0))
+        self._adaptation_outputs = (key, outputs)
+        return outputs
+
+    def on_validation_epoch_start(self) -> None:
+        self._source_val_outputs = []
 
     def on_validation_epoch_end(self) -> None:
-        """Logs ``val/target_entropy``: mean prediction entropy on the adaptation split (label-free)."""
-        logits = self.adaptation_split_logits()
-        if logits is not None and len(logits):
-            self.log("val/target_entropy", prediction_entropy(logits).mean())
+        """Logs the label-free criteria of the module docstring (adaptation split; source validation for
+        IWCV / DEV)."""
+        outputs = self.adaptation_split_outputs()
+        if outputs is None or not len(outputs[0]):
+            return
+        logits, target_feats = outputs
+        self.log("val/target_entropy", prediction_entropy(logits).mean())
+        source = getattr(self, "_source_val_outputs", [])
+        self._source_val_outputs = []
+        if not source or not self.importance_validators:
+            return
+        from tlzoo.analysis.importance import importance_weighted_risks
+
+        source_feats = torch.cat([f for f, _ in source])[: self.label_free_examples]
+        source_losses = torch.cat([loss for _, loss in source])[: self.label_free_examples]
+        if len(source_feats) < 4 or len(target_feats) < 4:
+            return
+        risks = importance_weighted_risks(source_feats.numpy(), source_losses.numpy(), target_feats.numpy())
+        self.log("val/iwcv_risk", risks["iwcv_risk"])
+        self.log("val/dev_risk", risks["dev_risk"])
 
     def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
         """Logs accuracy; returns the logits for label-free validators (callbacks)."""

@@ -134,6 +134,9 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.discriminator.features(x, self._eval_domain)
 
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits of *target* images (of source images while the source split is evaluated)."""
         return self.discriminator(x, self._eval_domain)[1]
