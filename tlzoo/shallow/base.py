@@ -41,6 +41,9 @@ class ShallowAdapter:
 
     #: short display name used in tables (``Raw``, ``JDA``, ...)
     name: ClassVar[str] = "base"
+    #: ``__init__`` argument -> where its default value comes from (paper, section, or authors' code);
+    #: every argument of a method has an entry (tested), and docs/shallow.md lists them
+    defaults_source: ClassVar[dict[str, str]] = {}
 
     def fit_transform(self, Xs: np.ndarray, ys: np.ndarray, Xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError

@@ -23,6 +23,8 @@ Code names -> paper: ``k`` = k, ``lam`` = lambda (code ``alpha``), ``mu`` = mu, 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from tlzoo.shallow.base import ShallowAdapter, as_float, one_nn
@@ -77,6 +79,16 @@ class JGSA(ShallowAdapter):
     """Joint Geometrical and Statistical Alignment (primal, linear or RBF kernel)."""
 
     name = "JGSA"
+    defaults_source: ClassVar[dict[str, str]] = {
+        "k": "Zhang et al. 2017, authors' JGSA demo (Office-Caltech10 SURF): k=30",
+        "lam": "JGSA demo: alpha (lambda) = 1",
+        "mu": "JGSA demo: mu = 1",
+        "beta": "JGSA demo (SURF): beta = 0.1",
+        "iterations": "JGSA paper / demo: T = 10",
+        "kernel": "JGSA demo: primal",
+        "gamma": "JGSA code: RBF parameter 2 (used by kernel='rbf' only)",
+        "scaling": "MATLAB eigs: unit 2-norm eigenvectors",
+    }
 
     def __init__(
         self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
-from scipy.spatial.distance import cdist
 
 __all__ = [
     "kernel",
@@ -31,6 +30,8 @@ def kernel(name: str, X: np.ndarray, Y: np.ndarray | None = None, gamma: float =
     Y = X if Y is None else Y
     if name == "linear":
         return X @ Y.T
+    from scipy.spatial.distance import cdist  # lazily: scipy.spatial adds ~0.1 s to every start-up
+
     D = cdist(X, Y, "sqeuclidean")
     if name == "rbf":
         return np.exp(-gamma * D)

@@ -13,6 +13,8 @@ Code names -> paper: ``reg_e`` = lambda, ``reg_cl`` = eta, ``coupling_`` = gamma
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from tlzoo.shallow.base import ShallowAdapter, as_float
@@ -22,6 +24,13 @@ class OTGL(ShallowAdapter):
     """Optimal transport with group-lasso regularisation (POT), barycentric mapping of the source."""
 
     name = "OTGL"
+    defaults_source: ClassVar[dict[str, str]] = {
+        "reg_e": "not from the paper (Courty et al. 2017 cross-validate it per task): 0.1",
+        "reg_cl": "not from the paper (cross-validated there): 1",
+        "max_iter": "POT SinkhornL1l2Transport: outer iterations 20 (POT's default is 10)",
+        "max_inner_iter": "POT SinkhornL1l2Transport default: 200",
+        "norm": "not from the paper: cost matrix divided by its max, so reg_e does not depend on the feature scale",
+    }
 
     def __init__(
         self, reg_e: float = 0.1, reg_cl: float = 1.0, max_iter: int = 20, max_inner_iter: int = 200,

@@ -15,6 +15,8 @@ Code names -> paper: ``k`` = number of scatter components, ``beta`` = beta, ``de
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from tlzoo.shallow.base import ShallowAdapter, as_float
@@ -25,6 +27,14 @@ class SCA(ShallowAdapter):
     """Scatter Component Analysis for unsupervised DA (one labelled source, one unlabelled target)."""
 
     name = "SCA"
+    defaults_source: ClassVar[dict[str, str]] = {
+        "k": "not from the paper (Ghifary et al. 2017 cross-validate k per task): 50",
+        "beta": "not from the paper (cross-validated there): 0.1",
+        "delta": "not from the paper (cross-validated there): 1",
+        "kernel": "Ghifary et al. 2017: Gaussian kernel, width from the median distance",
+        "gamma": "median heuristic multiplier 1 (width = median distance)",
+        "eps": "numerical ridge, not a paper parameter",
+    }
 
     def __init__(
         self,

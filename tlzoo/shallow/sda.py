@@ -9,9 +9,14 @@ the source is mapped with ``T = P_s^T P_t`` followed by the variance alignment
 
 Code names -> paper: ``Ps``/``Pt`` = P_s/P_t, ``var_s``/``var_t`` = diag(Sigma_s)/diag(Sigma_t),
 ``dim`` = d.
+
+Default ``dim=20``: as for :class:`~tlzoo.shallow.sa.SA` (the paper selects d per task; 20 is the GFK
+release's default subspace dimension on the same benchmark and the value of the shipped configs).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 
@@ -24,7 +29,11 @@ class SDA(ShallowAdapter):
 
     name = "SDA"
 
-    def __init__(self, dim: int = 80) -> None:
+    defaults_source: ClassVar[dict[str, str]] = {
+        "dim": "no single value in Sun & Saenko 2015 (chosen per task); GFK release default d=20",
+    }
+
+    def __init__(self, dim: int = 20) -> None:
         self.dim = dim
 
     def fit_transform(self, Xs: np.ndarray, ys: np.ndarray, Xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

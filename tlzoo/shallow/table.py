@@ -11,10 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from tlzoo.data.feature_files import load_feature_domain
+from tlzoo.errors import TLZooError
 from tlzoo.shallow.base import ShallowAdapter
 from tlzoo.shallow.classifiers import make_classifier
+from tlzoo.shallow.domains import DomainRef, resolve_domain
 
-__all__ = ["TaskResult", "DOMAIN_ABBREV", "all_tasks", "run_task", "run_grid", "to_markdown", "to_csv"]
+__all__ = [
+    "TaskResult", "DOMAIN_ABBREV", "all_tasks", "resolve_tasks", "run_task", "run_grid", "to_markdown", "to_csv",
+]
 
 DOMAIN_ABBREV = {"amazon": "A", "caltech": "C", "dslr": "D", "webcam": "W", "usps": "U", "mnist": "M"}
 
@@ -34,7 +38,7 @@ class TaskResult:
 
 
 def _abbrev(domain: str) -> str:
-    short = domain.split("/")[-1]
+    short = Path(domain).stem if Path(domain).suffix else domain.split("/")[-1]
     return DOMAIN_ABBREV.get(short, short)
 
 
@@ -43,15 +47,26 @@ def all_tasks(domains: list[str]) -> list[tuple[str, str]]:
     return [(s, t) for s in domains for t in domains if s != t]
 
 
+def resolve_tasks(
+    tasks: list[tuple[str, str]], dataset: str | None, root: str | None = None,
+    flags: tuple[str, str] = ("--source", "--target"),
+) -> list[tuple[DomainRef, DomainRef]]:
+    """Resolve every ``(source, target)`` value to a file path or a registry key before anything runs, so a
+    wrong name stops at once with a message naming ``flags`` (see :func:`~tlzoo.shallow.domains.resolve_domain`)."""
+    return [
+        (resolve_domain(s, dataset, root, flags[0]), resolve_domain(t, dataset, root, flags[1])) for s, t in tasks
+    ]
+
+
 class _Cache:
     def __init__(self, root: str | None, preprocessing: str | None) -> None:
         self.root, self.pre, self.data = root, preprocessing, {}
 
-    def __call__(self, dataset: str, domain: str) -> tuple[np.ndarray, np.ndarray]:
-        key = f"{dataset}/{domain}" if dataset else domain
-        if key not in self.data:
-            self.data[key] = load_feature_domain(key, root=self.root, preprocessing=self.pre)
-        return self.data[key]
+    def __call__(self, ref: DomainRef) -> tuple[np.ndarray, np.ndarray]:
+        if ref.key not in self.data:
+            recipe = ref.default_preprocessing() if self.pre is None else self.pre
+            self.data[ref.key] = load_feature_domain(ref.key, root=self.root, preprocessing=recipe)
+        return self.data[ref.key]
 
 
 def run_task(
@@ -66,8 +81,8 @@ def run_task(
 
 def run_grid(
     methods: list[ShallowAdapter],
-    tasks: list[tuple[str, str]],
-    dataset: str,
+    tasks: list[tuple[str, str]] | list[tuple[DomainRef, DomainRef]],
+    dataset: str | None,
     root: str | None = None,
     preprocessing: str | None = None,
     classifier: str = "1nn",
@@ -75,16 +90,31 @@ def run_grid(
     labels: list[str] | None = None,
     on_result: callable | None = None,
 ) -> list[TaskResult]:
-    """Run every method on every (source, target) task of ``dataset``; returns one result per cell."""
+    """Run every method on every (source, target) task; returns one result per cell.
+
+    A task's domains are file paths or registry names (of ``dataset``, or full keys), resolved with
+    :func:`resolve_tasks`; already resolved :class:`~tlzoo.shallow.domains.DomainRef` pairs are used as
+    they are. ``preprocessing=None`` applies each domain's default recipe (registry: its family's; file:
+    :data:`~tlzoo.shallow.domains.FILE_PREPROCESSING`).
+    """
+    refs = [
+        (s, t) if isinstance(s, DomainRef) and isinstance(t, DomainRef) else resolve_tasks([(s, t)], dataset, root)[0]
+        for s, t in tasks
+    ]
     cache = _Cache(root, preprocessing)
     out: list[TaskResult] = []
     for i, m in enumerate(methods):
         label = labels[i] if labels else m.name
-        for s, t in tasks:
-            Xs, ys = cache(dataset, s)
-            Xt, yt = cache(dataset, t)
+        for s, t in refs:
+            Xs, ys = cache(s)
+            Xt, yt = cache(t)
+            if Xs.shape[1] != Xt.shape[1]:
+                raise TLZooError(
+                    f"source {s.given!r} has {Xs.shape[1]} features per sample but target {t.given!r} has "
+                    f"{Xt.shape[1]}; both domains must use the same feature space"
+                )
             acc, sec = run_task(m, Xs, ys, Xt, yt, classifier, C)
-            r = TaskResult(label, s, t, acc, sec)
+            r = TaskResult(label, s.label, t.label, acc, sec)
             out.append(r)
             if on_result is not None:
                 on_result(r)

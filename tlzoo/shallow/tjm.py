@@ -20,6 +20,8 @@ Code names -> paper: ``k`` = k, ``lam`` = lambda, ``iterations`` = T, ``G`` = G,
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from tlzoo.data.feature_files import l2
@@ -32,6 +34,16 @@ class TJM(ShallowAdapter):
     """Transfer Joint Matching (kernelised by default: rows of ``A`` are instances)."""
 
     name = "TJM"
+    defaults_source: ClassVar[dict[str, str]] = {
+        "k": "Long et al. 2014 (TJM) and JTM.m: k=100",
+        "lam": "TJM paper / JTM.m: lambda=1",
+        "iterations": "TJM paper: T=10",
+        "kernel": "JTM.m demo: linear kernel",
+        "gamma": "JTM.m RBF width 1.0 (unused by the linear kernel)",
+        "scaling": "MATLAB eigs: unit 2-norm eigenvectors",
+        "normalize_output": "JTM.m: 1-NN on Z = A^T K, not re-normalised",
+        "reweight": "JTM.m: G_ii = 1/sqrt(||a^i||^2 + eps)",
+    }
 
     def __init__(
         self,
