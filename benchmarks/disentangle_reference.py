@@ -10,7 +10,7 @@ same way, as the ceiling / floor to read them against:
 
 Usage::
 
-    tlzoo fit -c experiments/judges/judge_mnist.yaml            # the judge
+    tlzoo fit -c experiments/disentangle/judge_labelled_mnist.yaml       # the judge (never sees the test digits)
     python benchmarks/disentangle_reference.py --judge runs/<run>/checkpoints/best-*.ckpt
 """
 

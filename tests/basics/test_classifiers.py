@@ -132,3 +132,45 @@ def test_fit_test_predict_and_figures(tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     assert len(rows) == 64 and {"index", "pred", "confidence", "label"} <= set(rows[0])
     assert [int(r["label"]) for r in rows] == data.test_set.labels[:64].tolist()
+
+
+FEATURE_DIMS = {"linear": lambda shape: shape[0] * shape[1] * shape[2], "mlp": lambda shape: 32,
+                "lenet": lambda shape: 84, "resnet20": lambda shape: 64}
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
+def test_features_are_the_penultimate_layer(name: str, shape: tuple[int, int, int]) -> None:
+    torch.manual_seed(0)
+    model = METHODS[name](shape).eval()
+    x = torch.randn(3, *shape)
+    features = model.features(x)
+    assert features.shape == (3, FEATURE_DIMS[name](shape)) == (3, model.feature_dim)
+    # the last layer applied to the features gives the logits: nothing sits between them
+    assert torch.allclose(model.head()(features), model(x), atol=1e-5)
+
+
+def test_a_ladder_checkpoint_loads_as_a_judge(tmp_path: Path) -> None:
+    from tlzoo.metrics.features import ClassifierFeatures
+    from tlzoo.metrics.judge import load_judge
+
+    torch.manual_seed(0)
+    data = LabelledDigits(dataset="uci", batch_size=32, image_size=28)
+    model = LeNet(10, data.input_shape, activation="relu", pooling="max")
+    trainer = Trainer(max_steps=2, limit_val_batches=1, logger=False, enable_progress_bar=False,
+                      enable_model_summary=False, enable_checkpointing=False, default_root_dir=str(tmp_path),
+                      accelerator="cpu")
+    trainer.fit(model, datamodule=data)
+    (tmp_path / "checkpoints").mkdir()
+    path = tmp_path / "checkpoints" / "judge.ckpt"
+    trainer.save_checkpoint(path)
+    (tmp_path / "config.yaml").write_text("data: {class_path: tlzoo.data.LabelledDigits}\n")
+    judge = load_judge(path)
+    assert isinstance(judge.model, LeNet) and judge.num_classes == 10 and judge.num_features == 84
+    x, _ = next(iter(data.test_dataloader()))
+    x01 = data.spec.denormalize(x)
+    model.eval()
+    with torch.no_grad():
+        assert torch.equal(judge.predict(x01), model(x).argmax(1))
+        assert torch.allclose(judge.features(x01), model.features(x), atol=1e-5)
+    assert ClassifierFeatures(MLP(10, (1, 28, 28), hidden=(16,))).num_features == 16

@@ -80,6 +80,18 @@ def test_infogan_noise_and_codes_reach_the_generator() -> None:
     assert len(rows) == 1 + 3 + 2 * 2 and all(r.shape == (5, 1, 16, 16) for _, r in rows)
 
 
+def test_infogan_uniform_noise_as_in_the_authors_launcher() -> None:
+    model = InfoGAN(categories=3, continuous_codes=2, noise="uniform", **{**SMALL, "latent_dim": 400})
+    noise = model.sample_noise(50, torch.Generator().manual_seed(0))
+    z = noise[:, :400]
+    assert noise.shape == (50, 402) and z.min() >= -1 and z.max() <= 1 and noise[:, 400:].abs().max() <= 1
+    assert abs(z.mean().item()) < 0.02 and abs(z.var().item() - 1 / 3) < 0.02  # U(-1, 1): mean 0, variance 1/3
+    normal = InfoGAN(categories=3, continuous_codes=2, **{**SMALL, "latent_dim": 400})
+    assert normal.sample_noise(50, torch.Generator().manual_seed(0))[:, :400].abs().max() > 2  # N(0, I)
+    with pytest.raises(ValueError, match="noise"):
+        InfoGAN(categories=3, noise="laplace", **SMALL)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("conditioning", ["projection", "concat"])
 def test_cgan_discriminator_depends_on_the_label(conditioning: str) -> None:
     seed_everything(0)

@@ -28,6 +28,16 @@ DomainFolders, Office31                            ImageNet mean (0.485, 0.456, 
 =================================================  ==========================================
 
 and raises a :class:`~tlzoo.errors.TLZooError` asking for ``input_mean`` / ``input_std`` when none applies.
+
+Keeping the judge honest
+------------------------
+A judge must not have been trained on the real images it is evaluated on, nor on those the generated images are
+compared with: its accuracy on those real images is the reference ("ceiling") a generator's ``judge_acc`` is read
+against, and a judge that has seen them reads them better than new images of the same kind. The judge of the
+single-domain generative models, ``experiments/disentangle/judge_labelled_mnist.yaml``, trains on the training split of
+``LabelledDigits(dataset="mnist")`` (2,700 digits) and is selected on its validation split (300); the models are
+scored on the 2,000-digit test split, which shares no image with either (:func:`shared_images` counts exact
+duplicates; the test suite pins it).
 """
 
 from __future__ import annotations
@@ -102,6 +112,24 @@ class Judge(FrozenModule):
         if len(images01) != len(labels):
             raise ValueError(f"{len(images01)} images but {len(labels)} labels")
         return (self.predict(images01) == labels.to(images01.device)).float().mean()
+
+
+def shared_images(images: torch.Tensor, others: torch.Tensor) -> int:
+    """How many of ``images`` ``(N, ...)`` occur exactly (same shape, dtype and values) among ``others`` ``(M, ...)``.
+
+    Used to check that a judge's training data and the split it scores are disjoint (compare the raw ``uint8``
+    images of the two splits, before any augmentation or normalisation)."""
+    if images.shape[1:] != others.shape[1:] or images.dtype != others.dtype:
+        raise ValueError(f"cannot compare images {tuple(images.shape)} {images.dtype} with {tuple(others.shape)} "
+                         f"{others.dtype}: use the raw images of both splits")
+    import hashlib
+
+    def digests(batch: torch.Tensor) -> list[bytes]:
+        flat = batch.detach().cpu().contiguous().flatten(1).numpy()
+        return [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in flat]
+
+    seen = set(digests(others))
+    return sum(d in seen for d in digests(images))
 
 
 # ----------------------------------------------------------------------------- loading

@@ -4,6 +4,10 @@ A classifier is one network ``f`` (``self.net``, assigned by the subclass after 
 the ``(x, y)`` batches of a :class:`~tlzoo.data.labelled.ClassificationDataModule` by minimising the
 cross-entropy ``E_(x,y) [-log softmax(f(x))_y]``.
 
+``features(x)`` (the penultimate layer, the input of the final linear layer ``head()``) makes every
+classifier usable as a judge / feature extractor (:func:`tlzoo.metrics.judge.load_judge`, FID / KID in its
+feature space).
+
 Logged: ``train/loss`` and ``train/acc`` (throttled, see :meth:`~tlzoo.core.module.ZooModule.log_train`);
 ``val/loss`` and ``val/acc`` every validation (``val/acc`` selects the checkpoint: :attr:`default_monitor`);
 at test time ``test/loss``, ``test/acc``, ``test/mean_class_acc`` and ``test/acc_<class name>`` per class,
@@ -58,6 +62,26 @@ class ImageClassifier(ZooModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits."""
         return self.net(x)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate features ``(N, feature_dim)``: the input of the last (linear) layer, so that
+        ``self.head()(self.features(x)) == self(x)``.
+
+        This is the interface of a zoo classifier that :class:`tlzoo.metrics.judge.Judge` and
+        :class:`tlzoo.metrics.features.ClassifierFeatures` use (judge accuracy, FID / KID in the classifier's
+        feature space), so a checkpoint of any rung of the ladder can be loaded with
+        :func:`tlzoo.metrics.judge.load_judge`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define features(x)")
+
+    def head(self) -> nn.Linear:
+        """The last layer, mapping :meth:`features` to the class logits."""
+        raise NotImplementedError(f"{type(self).__name__} does not define head()")
+
+    @property
+    def feature_dim(self) -> int:
+        """Dimension of :meth:`features`."""
+        return int(self.head().in_features)
 
     def setup(self, stage: str) -> None:
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None

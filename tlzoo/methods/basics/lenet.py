@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+import torch
+from torch import nn
+
 from tlzoo.core.optim import OptimConfig
 from tlzoo.methods.basics.base import ImageClassifier
 from tlzoo.nn.classifiers import LeNet5
@@ -39,3 +42,10 @@ class LeNet(ImageClassifier):
         super().__init__(num_classes, input_shape, optim, label_smoothing)
         self.save_hyperparameters()
         self.net = LeNet5(self.input_shape, self.num_classes, activation, pooling)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """F6's 84 activations (after the squashing function), the input of the output layer."""
+        return self.net.classifier[:-1](self.net.features(x))  # type: ignore[index,operator]
+
+    def head(self) -> nn.Linear:
+        return self.net.classifier[-1]  # type: ignore[index,return-value]

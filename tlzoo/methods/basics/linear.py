@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from tlzoo.core.optim import OptimConfig
 from tlzoo.methods.basics.base import ImageClassifier
@@ -33,6 +34,13 @@ class LinearClassifier(ImageClassifier):
         super().__init__(num_classes, input_shape, optim, label_smoothing)
         self.save_hyperparameters()
         self.net = LinearNet(self.input_shape, self.num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The flattened pixels: a linear classifier has no hidden layer, its last layer reads the input."""
+        return torch.flatten(x, 1)
+
+    def head(self) -> nn.Linear:
+        return self.net.fc  # type: ignore[return-value]
 
     def templates(self) -> torch.Tensor:
         """The class templates ``W_k`` as images ``(K, C, H, W)`` (in weight units, not pixels)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import torch
+from torch import nn
+
 from tlzoo.core.optim import OptimConfig
 from tlzoo.methods.basics.base import ImageClassifier
 from tlzoo.nn.classifiers import MLPNet
@@ -29,3 +32,10 @@ class MLP(ImageClassifier):
         super().__init__(num_classes, input_shape, optim, label_smoothing)
         self.save_hyperparameters()
         self.net = MLPNet(self.input_shape, self.num_classes, tuple(hidden), dropout)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer's activations (after its ReLU / dropout), ``(N, hidden[-1])``."""
+        return self.net.net[:-1](x)  # type: ignore[index]
+
+    def head(self) -> nn.Linear:
+        return self.net.net[-1]  # type: ignore[index,return-value]

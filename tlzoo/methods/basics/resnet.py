@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
+from torch import nn
+
 from tlzoo.core.optim import OptimConfig
 from tlzoo.methods.basics.base import ImageClassifier
 from tlzoo.nn.classifiers import CifarResNet
@@ -36,3 +40,11 @@ class ResNet20(ImageClassifier):
         super().__init__(num_classes, input_shape, optim, label_smoothing)
         self.save_hyperparameters()
         self.net = CifarResNet(self.input_shape, self.num_classes, depth, width)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The globally average-pooled last stage, ``(N, 4 * width)`` (64 for ResNet-20)."""
+        h = self.net.blocks(self.net.stem(x))  # type: ignore[operator]
+        return torch.flatten(F.adaptive_avg_pool2d(h, 1), 1)
+
+    def head(self) -> nn.Linear:
+        return self.net.fc  # type: ignore[return-value]

@@ -48,9 +48,9 @@ class GenerationEval:
     """How class-conditional samples are scored.
 
     Args:
-        judge: checkpoint of a zoo classifier of the domain (e.g. ``tlzoo fit -c experiments/judges/judge_mnist.yaml``
-            for MNIST): ``judge_acc`` (per class too) and the features of ``fid_judge`` / ``kid_judge``. ``None``:
-            no judge metrics.
+        judge: checkpoint of a zoo classifier of the domain (for MNIST: ``tlzoo fit -c
+            experiments/disentangle/judge_labelled_mnist.yaml``, trained on data disjoint from the scored test split):
+            ``judge_acc`` (per class too) and the features of ``fid_judge`` / ``kid_judge``. ``None``: no judge metrics.
         inception_weights: path of the FID Inception-v3 weights: adds ``fid_inception`` / ``kid_inception``.
         fid: compute FID / KID with each available feature extractor.
         kid_subset_size: KID subset size (clamped to the number of evaluation images).
@@ -218,7 +218,8 @@ class ConditionalGenerativeMethod(ZooModule):
             self._warned_no_judge = True
             rank_zero_warn(f"{type(self).__name__}: no evaluation.judge given, so judge_acc and fid_judge / kid_judge "
                            "are not logged; train a classifier of the domain (e.g. tlzoo fit -c "
-                           "experiments/judges/judge_mnist.yaml) and pass --model.init_args.evaluation.judge <ckpt>")
+                           "experiments/disentangle/judge_labelled_mnist.yaml) and pass "
+                           "--model.init_args.evaluation.judge <ckpt>")
         metrics: dict[str, Any] = {}
         if features:
             from tlzoo.metrics.image_quality import ImageTranslationMetrics

@@ -13,7 +13,7 @@ codes are treated as factored Gaussians; ``lambda = 1`` for discrete codes, smal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -66,10 +66,15 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
     LeakyReLU - FC, as in appendix C.1), ``latent_dim`` = the 62 noise variables, ``categories`` = ``K``,
     ``lambda_cat`` / ``lambda_cont`` = ``lambda`` for the discrete and continuous codes.
 
-    Deviations: DCGAN-style convolutional D / G (the paper's MNIST networks are close: two convolutions, FC
-    layers); the continuous codes' Gaussian has a fixed unit variance instead of a learnt one (the paper says
-    fixing it is sufficient, Sec. 6). The paper's learning rates (2e-4 for D and Q, 1e-3 for G) are ``optim`` and
-    ``generator_optim`` in ``experiments/disentangle/infogan_mnist.yaml``; by default both players use ``optim``.
+    Deviations: DCGAN-style convolutional D / G, narrower than the authors' MNIST networks (their D: conv 64 -
+    conv 128 - BN - FC 1024 - BN, Q an FC 128 - BN head on the FC 1024 layer; their G: FC 1024 - FC 7x7x128 -
+    deconv 64 - deconv 1, all with BN; here no FC 1024 layers and ``base_channels`` / ``discriminator_channels``
+    set the widths); a ``tanh`` output instead of their Bernoulli-mean (sigmoid) output; the continuous codes'
+    Gaussian has a fixed unit variance instead of a learnt one (the paper says fixing it is sufficient, Sec. 6).
+    The paper's learning rates (2e-4 for D and Q, 1e-3 for G) are ``optim`` and ``generator_optim`` in
+    ``experiments/disentangle/infogan_mnist.yaml``; by default both players use ``optim``. The authors' launcher
+    (``run_mnist_exp.py``) draws the 62 noise variables from ``U(-1, 1)`` (``noise="uniform"``, the YAML's
+    choice; ``normal`` is ``N(0, I)``) and trains 50 x 100 updates of batch 128 (640,000 samples).
 
     Args:
         num_classes: classes of the evaluation labels (linked from the data; not used in training).
@@ -82,6 +87,8 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
         base_channels: generator width.
         discriminator_channels: discriminator width.
         q_hidden: width of Q's hidden layer (128).
+        noise: distribution of the incompressible noise ``z``: ``normal`` ``N(0, I)`` or ``uniform`` ``U(-1, 1)``
+            (the authors' MNIST launcher, ``Uniform(62)``).
         gan_mode: ``vanilla`` (BCE on logits), ``lsgan``, ``hinge``.
         optim: optimiser of D and Q (the paper: Adam 2e-4).
         generator_optim: optimiser of G (the paper: Adam 1e-3); ``None``: ``optim``.
@@ -93,14 +100,18 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
     def __init__(self, num_classes: int = 10, input_shape: tuple[int, int, int] = (1, 28, 28), latent_dim: int = 62,
                  categories: int = 10, continuous_codes: int = 2, lambda_cat: float = 1.0, lambda_cont: float = 0.1,
                  base_channels: int = 64, discriminator_channels: int = 64, q_hidden: int = 128,
-                 gan_mode: GANMode = "vanilla", optim: OptimConfig | None = None,
+                 noise: Literal["normal", "uniform"] = "normal", gan_mode: GANMode = "vanilla",
+                 optim: OptimConfig | None = None,
                  generator_optim: OptimConfig | None = None, evaluation: GenerationEval | None = None) -> None:
         super().__init__(num_classes, input_shape, latent_dim, evaluation)
         self.save_hyperparameters()
         if categories < 2 or continuous_codes < 0 or lambda_cat < 0 or lambda_cont < 0:
             raise ValueError("InfoGAN needs categories >= 2, continuous_codes >= 0 and non-negative lambdas; got "
                              f"{categories}, {continuous_codes}, {lambda_cat}, {lambda_cont}")
+        if noise not in ("normal", "uniform"):
+            raise ValueError(f"InfoGAN noise must be 'normal' or 'uniform', got {noise!r}")
         self.categories, self.continuous_codes = categories, continuous_codes
+        self.noise = noise
         self.lambda_cat, self.lambda_cont = lambda_cat, lambda_cont
         self.generator = DCGANGenerator(latent_dim + categories + continuous_codes, self.channels, self.image_size,
                                         base_channels)
@@ -118,13 +129,17 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
 
     # -- the model ----------------------------------------------------------------------------
     def sample_noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``[z, c_cont]``: ``z ~ N(0, I)`` (``latent_dim``) and the continuous codes ``~ U(-1, 1)``."""
+        """``[z, c_cont]``: ``z`` (``latent_dim``) ``~ N(0, I)`` or ``~ U(-1, 1)`` (``noise``) and the continuous
+        codes ``~ U(-1, 1)``."""
+        draw = torch.randn if self.noise == "normal" else torch.rand
         if generator is None:
-            z = torch.randn(n, self.latent_dim, device=self.device)
+            z = draw(n, self.latent_dim, device=self.device)
             cont = torch.rand(n, self.continuous_codes, device=self.device)
         else:
-            z = torch.randn(n, self.latent_dim, generator=generator).to(self.device)
+            z = draw(n, self.latent_dim, generator=generator).to(self.device)
             cont = torch.rand(n, self.continuous_codes, generator=generator).to(self.device)
+        if self.noise == "uniform":
+            z = 2.0 * z - 1.0
         return torch.cat([z, 2.0 * cont - 1.0], 1)
 
     def generate(self, noise: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
