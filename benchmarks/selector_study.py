@@ -76,7 +76,7 @@ def tasks(shared: Path) -> dict[str, dict]:
         "usps_mnist": usps_task("usps", shared),
         "mnist_usps": usps_task("mnist", shared),
         "surf_amazon_dslr": feature_task("amazon", "dslr", shared),
-        "surf_webcam_caltech": feature_task("webcam", "Caltech", shared),
+        "surf_webcam_caltech": feature_task("webcam", "caltech", shared),
     }
 
 

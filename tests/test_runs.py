@@ -73,7 +73,7 @@ def test_explicit_checkpoint_mode_wins_over_the_method_default() -> None:
                          "--trainer.logger", "false", *SHORT])
     assert code == 0, out
     saved = (next(Path("runs").rglob("config.yaml"))).read_text()
-    assert "mode: min" in saved and "monitor: val/source_acc" in saved
+    assert "mode: min" in saved and "monitor: val/target_mi" in saved
 
 
 def test_runs_without_logger_get_their_own_folders() -> None:

@@ -6,7 +6,7 @@ imports :mod:`tlzoo.methods` and :mod:`tlzoo.data` before parsing. ``data.num_cl
 
 Defaults added here: W&B logger (offline without credentials), a ``checkpoint`` callback
 (``--checkpoint.*``; by default it monitors what the method declares in ``default_monitor``, e.g.
-``val/source_acc`` for domain adaptation, never target labels, and keeps ``last.ckpt``), a
+``val/target_mi`` for domain adaptation, never target labels, and keeps ``last.ckpt``), a
 checkpoint on interruption, and the resolved config saved next to the checkpoints. What ``tlzoo
 predict`` writes is the method's ``predict_output`` (class CSV, image folder, label maps).
 

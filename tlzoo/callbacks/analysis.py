@@ -77,10 +77,12 @@ class UnsupervisedValidators(Callback):
         values: dict[str, torch.Tensor] = {}
         if self.snd and len(logits) >= 2:
             values[f"{stage}/target_snd"] = soft_neighborhood_density(logits, self.temperature)
-        if self.mutual_info:
+        if self.mutual_info and f"{stage}/target_mi" not in getattr(pl_module, "label_free_metrics", ()):
             values[f"{stage}/target_mi"] = mutual_information(logits)
+        own = getattr(pl_module, "label_free_metrics", ())
         for name, value in values.items():
-            pl_module.log(name, value.to(pl_module.device), sync_dist=True, add_dataloader_idx=False)
+            if name not in own:  # the module logs it already (domain-adaptation methods: MI)
+                pl_module.log(name, value.to(pl_module.device), sync_dist=True, add_dataloader_idx=False)
 
     # -- hooks --------------------------------------------------------------------------------
     def on_validation_epoch_start(self, trainer: Trainer, pl_module: LightningModule) -> None:

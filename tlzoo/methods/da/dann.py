@@ -36,7 +36,7 @@ from tlzoo.nn.losses import domain_adversarial_loss
 class DANN(DomainAdaptationMethod):
     """Domain-adversarial training with a gradient reversal layer (Ganin et al., JMLR 2016).
 
-    Checkpoints are selected on ``val/source_acc`` (source validation accuracy) by default; the
+    Checkpoints are selected on ``val/target_mi`` (label-free, on the adaptation split) by default; the
     target accuracy is only reported. The lambda schedule's step counter is a buffer of ``grl``, so
     a resumed run continues the schedule.
 

@@ -58,7 +58,7 @@ from tlzoo.nn.losses.reconstruction import difference_loss, scale_invariant_mse
 class DSN(DomainAdaptationMethod):
     """Domain Separation Networks (Bousmalis et al., NIPS 2016).
 
-    Checkpoints are selected on ``val/source_acc`` unless ``--checkpoint.monitor`` says otherwise.
+    Checkpoints are selected on ``val/target_mi`` (label-free) unless ``--checkpoint.monitor`` says otherwise.
 
     Args:
         num_classes: number of classes (linked from the data).

@@ -18,7 +18,7 @@ from tlzoo.nn.backbones import BackboneConfig
 class SourceOnly(DomainAdaptationMethod):
     """Cross-entropy on labelled source data only: ``min E_(x,y)~S [CE(C(G(x)), y)]``.
 
-    Checkpoints are selected on ``val/source_acc`` (source validation accuracy) unless
+    Checkpoints are selected on ``val/target_mi`` (label-free, on the target adaptation split) unless
     ``--checkpoint.monitor`` says otherwise.
 
     Args:

@@ -84,6 +84,9 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         discriminator_optim: optimiser of D (default: the same settings as ``optim``).
     """
 
+    #: Held-out source accuracy, the protocol its measurements used (``-c trainer/mi_selection.yaml`` to change).
+    default_monitor = ("val/source_acc", "max")
+
     def __init__(
         self,
         num_classes: int,

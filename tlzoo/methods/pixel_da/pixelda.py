@@ -93,6 +93,9 @@ class PixelDA(AdversarialMixin, DomainAdaptationMethod):
         optim: optimiser of all three players (default Adam 1e-3, betas (0.5, 0.999), constant).
     """
 
+    #: Held-out source accuracy, the protocol its measurements used (``-c trainer/mi_selection.yaml`` to change).
+    default_monitor = ("val/source_acc", "max")
+
     def __init__(
         self,
         num_classes: int,
