@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install test test-slow lint bench clean
+.PHONY: help install test test-slow lint bench bench-peer clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,10 +28,17 @@ test-slow:  ## the long learning checks only
 lint:  ## ruff
 	$(BIN)/ruff check tlzoo tests benchmarks
 
-bench:  ## accuracy (3 seeds) and Lightning-vs-plain-loop throughput; writes bench_results/
+bench:  ## accuracy (3 seeds), throughput, the main job's time and memory, the peer side by side; writes bench_results/
 	$(BIN)/python benchmarks/accuracy_digits.py --seeds 0 1 2
 	$(BIN)/python benchmarks/throughput_dann.py --steps 300
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/throughput_main_job.py
+	$(BIN)/python benchmarks/memory_main_job.py --imports
+	$(BIN)/python benchmarks/peer_dann.py --steps 300
+
+bench-peer:  ## install pytorch-adapt 0.0.83 for `make bench` (its torchmetrics==0.9.3 pin is skipped: --no-deps)
+	$(BIN)/pip install -q -c constraints.txt -e ".[bench]"
+	$(BIN)/pip install -q --no-deps pytorch-adapt==0.0.83
 
 clean:  ## remove runs, checkpoints and caches
 	rm -rf runs bench_results .pytest_cache .ruff_cache

@@ -31,6 +31,10 @@ from tlzoo.methods.da.base import OptimConfig, lr_factor  # noqa: E402
 from tlzoo.methods.da.dann import domain_adversarial_loss  # noqa: E402
 from tlzoo.nn.backbones import BackboneConfig  # noqa: E402
 
+#: The clock the loops read: wall time, or ``time.process_time`` (CPU seconds of this process; with one thread,
+#: less sensitive to other jobs on a shared machine). Set by the callers (``peer_dann.py --clock cpu``).
+clock = time.perf_counter
+
 
 def collate_batches(n: int, batch_size: int, device: str) -> list[dict]:
     dm = EmbeddedDigits(batch_size=batch_size)
@@ -58,7 +62,7 @@ def plain_loop(model: DANN, batches: list[dict], warmup: int, device: str, autoc
         if i == warmup:
             if device == "cuda":
                 torch.cuda.synchronize()
-            t0 = time.perf_counter()
+            t0 = clock()
         x_s, y_s = batch["source"]
         x_t = batch["target"]
         with torch.autocast(device_type=device, dtype=autocast_dtype, enabled=autocast_dtype is not None):
@@ -75,7 +79,7 @@ def plain_loop(model: DANN, batches: list[dict], warmup: int, device: str, autoc
         _ = (cls_loss.detach(), dom_loss.detach(), model.grl.coeff)  # what Lightning logs
     if device == "cuda":
         torch.cuda.synchronize()
-    return (len(batches) - warmup) / (time.perf_counter() - t0)
+    return (len(batches) - warmup) / (clock() - t0)
 
 
 class _Timer(Callback):
@@ -86,12 +90,12 @@ class _Timer(Callback):
         if batch_idx == self.warmup:
             if self.device == "cuda":
                 torch.cuda.synchronize()
-            self.t0 = time.perf_counter()
+            self.t0 = clock()
 
     def on_train_end(self, trainer, pl_module) -> None:
         if self.device == "cuda":
             torch.cuda.synchronize()
-        self.t1 = time.perf_counter()
+        self.t1 = clock()
         self.n = trainer.global_step - self.warmup
 
 

@@ -51,3 +51,24 @@ def test_weighted_risk_tracks_the_target_risk_under_covariate_shift() -> None:
 def test_bad_shapes_are_a_clear_error() -> None:
     with pytest.raises(ValueError, match="expected"):
         domain_density_ratio(np.zeros((5, 3)), np.zeros((5, 4)))
+
+
+@pytest.mark.parametrize("monitored", [False, True])
+def test_iwcv_and_dev_are_computed_only_when_wanted(monitored: bool, tmp_path) -> None:
+    """Validation does the density-ratio fits only when a checkpoint monitors IWCV / DEV (or a callback asks)."""
+    from lightning.pytorch import Trainer
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    from tlzoo.data import EmbeddedDigits
+    from tlzoo.methods import SourceOnly
+    from tlzoo.nn.backbones import BackboneConfig
+
+    model = SourceOnly(num_classes=10, input_shape=(1, 28, 28), backbone=BackboneConfig(name="dann_digits"))
+    callbacks = [ModelCheckpoint(dirpath=tmp_path, monitor="val/dev_risk", mode="min")] if monitored else []
+    trainer = Trainer(max_epochs=1, limit_train_batches=2, limit_val_batches=2, logger=False, callbacks=callbacks,
+                      enable_checkpointing=monitored, enable_progress_bar=False, enable_model_summary=False,
+                      accelerator="cpu", default_root_dir=tmp_path)
+    trainer.fit(model, EmbeddedDigits(batch_size=32, seed=0))
+    assert ("val/dev_risk" in trainer.callback_metrics) is monitored
+    assert ("val/iwcv_risk" in trainer.callback_metrics) is monitored
+    assert "val/target_mi" in trainer.callback_metrics  # the default selector is always there

@@ -17,7 +17,8 @@ test images; :meth:`adaptation_split_outputs`):
   class-balanced target predictions (higher is better; :func:`tlzoo.analysis.validators.mutual_information`);
 * ``val/iwcv_risk`` and ``val/dev_risk``: the source-validation loss re-weighted by the density ratio
   ``p_T(x) / p_S(x)`` estimated in the model's feature space, IWCV (Sugiyama et al., JMLR 2007) and deep
-  embedded validation (You et al., ICML 2019) (lower is better; :mod:`tlzoo.analysis.importance`).
+  embedded validation (You et al., ICML 2019) (lower is better; :mod:`tlzoo.analysis.importance`); when
+  monitored or with the ``UnsupervisedValidators`` callback (:meth:`importance_validators_wanted`).
 
 The default checkpoint monitor is ``val/target_mi`` (maximised): on the digit and feature tasks of the
 selector study (``benchmarks/selector_study.py``, docs/selection.md) it kept checkpoints closest to the
@@ -136,7 +137,7 @@ class DomainAdaptationMethod(ZooModule):
     def _eval_step(self, batch: Any, dataloader_idx: int, stage: str) -> dict[str, torch.Tensor]:
         x, y = batch
         split = SPLIT_NAMES[dataloader_idx]
-        collect = stage == "val" and split == "source" and self.importance_validators
+        collect = stage == "val" and split == "source" and self.importance_validators_wanted()
         logits, feats = self.logits_and_features(x) if collect else (self(x), None)
         if collect:
             self._source_val_outputs.append((feats.detach().float().flatten(1).cpu(),
@@ -153,11 +154,30 @@ class DomainAdaptationMethod(ZooModule):
     # -- label-free criteria on the adaptation split ------------------------------------------
     #: At most this many examples of the unlabelled target adaptation split feed the label-free criteria.
     label_free_examples: int = 2000
-    #: Log ``val/iwcv_risk`` and ``val/dev_risk`` (a logistic-regression fit per validation; off: a bit faster).
-    importance_validators: bool = True
+    #: Always log ``val/iwcv_risk`` and ``val/dev_risk``; by default they are computed only when wanted
+    #: (:meth:`importance_validators_wanted`): a logistic-regression fit per validation, ~10% of a digits epoch.
+    importance_validators: bool = False
     #: Validation metrics this class logs itself (callbacks computing the same criterion leave them alone).
     label_free_metrics: tuple[str, ...] = ("val/target_entropy", "val/target_mi", "val/iwcv_risk", "val/dev_risk")
     _source_val_outputs: list[tuple[torch.Tensor, torch.Tensor]]
+
+    def importance_validators_wanted(self) -> bool:
+        """IWCV / DEV are computed when :attr:`importance_validators` is set, when a callback monitors one of them
+        (``-c trainer/dev_selection.yaml``), or with the :class:`~tlzoo.callbacks.analysis.UnsupervisedValidators`
+        callback (which asks for every label-free criterion)."""
+        if self.importance_validators:
+            return True
+        trainer = self._trainer
+        if trainer is None:
+            return False
+        from tlzoo.callbacks.analysis import UnsupervisedValidators
+
+        for callback in trainer.callbacks:
+            if getattr(callback, "monitor", None) in ("val/iwcv_risk", "val/dev_risk"):
+                return True
+            if isinstance(callback, UnsupervisedValidators):
+                return True
+        return False
 
     def adaptation_split_logits(self) -> torch.Tensor | None:
         """Target logits on the adaptation split (see :meth:`adaptation_split_outputs`)."""
@@ -173,6 +193,7 @@ class DomainAdaptationMethod(ZooModule):
         from torch.utils.data import DataLoader, Subset
 
         from tlzoo.data.base import Unlabeled
+        from tlzoo.data.tensor_loader import batched_fetch
 
         trainer = self._trainer
         data = getattr(getattr(trainer, "datamodule", None), "target_train", None) if trainer else None
@@ -189,7 +210,8 @@ class DomainAdaptationMethod(ZooModule):
             n = min(n, limit * batch_size)
         elif limit is not None and limit < 1.0:
             n = max(1, int(n * limit))
-        loader = DataLoader(Subset(Unlabeled(data), range(n)), batch_size=batch_size)
+        dataset, collate = batched_fetch(Unlabeled(data), None)  # whole batches from in-memory tensors
+        loader = DataLoader(Subset(dataset, range(n)), batch_size=batch_size, collate_fn=collate)
         logits, feats = [], []
         with torch.no_grad(), keep_rng_states():  # a measurement: training draws the same random numbers
             for x in loader:
@@ -216,7 +238,7 @@ class DomainAdaptationMethod(ZooModule):
         self.log("val/target_mi", mutual_information(logits))
         source = getattr(self, "_source_val_outputs", [])
         self._source_val_outputs = []
-        if not source or not self.importance_validators:
+        if not source or not self.importance_validators_wanted():
             return
         from tlzoo.analysis.importance import importance_weighted_risks
 
