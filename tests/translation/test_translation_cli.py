@@ -35,7 +35,7 @@ def _monitor(args: list[str]) -> tuple[str | None, str]:
     ("translation/pix2pix_mnistm.yaml", ("val/l1", "min")),
     ("translation/cyclegan_digits.yaml", (None, None)),
     ("adda_digits.yaml", (None, None)),
-    ("dann_digits.yaml", ("val/source_acc", "max")),
+    ("dann_digits.yaml", ("val/target_mi", "max")),
 ])
 def test_checkpoint_monitor_defaults_to_what_the_method_declares(config: str, expected: tuple, tmp_path: Path) -> None:
     extra = _mnistm_args(tmp_path) if "pix2pix" in config else []
