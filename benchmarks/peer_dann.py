@@ -85,10 +85,7 @@ def pytorch_adapt_loop(model: DANN, batches: list[dict], warmup: int, device: st
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--steps", type=int, default=300)
-    p.add_argument("--warmup", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    throughput_dann.add_loop_arguments(p)
     p.add_argument("--repeats", type=int, default=3, help="alternate the loops this many times")
     p.add_argument("--clock", default="wall", choices=["wall", "cpu"],
                    help="cpu: CPU seconds of this process (use with OMP_NUM_THREADS=1 on a shared machine)")

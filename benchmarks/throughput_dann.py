@@ -112,12 +112,17 @@ def lightning_loop(model: DANN, batches: list[dict], warmup: int, device: str, p
     return timer.n / (timer.t1 - timer.t0)
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_loop_arguments(p: argparse.ArgumentParser) -> None:
+    """The options every throughput comparison takes: steps, warm-up steps, batch size, device."""
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--warmup", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_loop_arguments(p)
     p.add_argument("--precision", default="32-true", choices=["32-true", "16-mixed", "bf16-mixed"])
     p.add_argument("--repeats", type=int, default=3, help="alternate plain/Lightning this many times")
     args = p.parse_args()
