@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -103,7 +104,7 @@ def picks(rows: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def run_one(task: dict, method: str, seed: int, epochs: int | None) -> dict:
+def run_one(task: dict, method: str, seed: int, epochs: int | None, extra: list[str] | None = None) -> dict:
     from tlzoo.callbacks.paths import run_folder
 
     overrides = list(task["overrides"]) + ["--seed_everything", str(seed),
@@ -111,6 +112,7 @@ def run_one(task: dict, method: str, seed: int, epochs: int | None) -> dict:
                                            "--trainer.callbacks+=tlzoo.callbacks.history.MetricsHistory"]
     if epochs:
         overrides += ["--trainer.max_epochs", str(epochs)]
+    overrides += extra or []
     configs = [str(EXPERIMENTS / c) for c in task["configs"][method]]
     with tempfile.TemporaryDirectory() as work:
         cli = build(configs, overrides, work)
@@ -158,6 +160,7 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["source_only", "dann"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=None, help="override trainer.max_epochs (digit tasks)")
+    parser.add_argument("--extra", default="", help="more overrides for every run, one quoted string")
     parser.add_argument("--results", default=str(RESULTS))
     parser.add_argument("--summarise", default=None, help="only summarise this jsonl file")
     args = parser.parse_args()
@@ -174,7 +177,7 @@ def main() -> None:
                     if (task, method, seed) in done:
                         continue
                     t0 = time.time()
-                    out = run_one(all_tasks[task], method, seed, args.epochs)
+                    out = run_one(all_tasks[task], method, seed, args.epochs, shlex.split(args.extra))
                     line = {"task": task, "method": method, "seed": seed, "seconds": round(time.time() - t0, 1), **out}
                     with results.open("a") as f:
                         f.write(json.dumps(line) + "\n")
