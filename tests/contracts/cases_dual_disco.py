@@ -9,30 +9,16 @@ from typing import Any
 import torch
 from lightning.pytorch import LightningModule
 
-from tlzoo.data.base import Unlabeled
-from tlzoo.data.spec import ImageSpec
-from tlzoo.data.translation import TranslationDataModule
-from tlzoo.data.usps_mnist import ByteImageDataset
+from tests.translation.tiny import TinyUnpairedImages
 from tlzoo.methods import DiscoGAN, DualGAN
 
 
-class TinyUnpaired(TranslationDataModule):
+class TinyUnpaired(TinyUnpairedImages):
     """Random 1x16x16 unpaired images (B brighter than A), 8 per training domain, 4 labelled per evaluation domain."""
 
-    paired = False
-
-    def __init__(self, batch_size: int = 2) -> None:
-        super().__init__(batch_size=batch_size)
-        self.num_classes = 2
-        self.set_specs(ImageSpec.symmetric(1, 16), ImageSpec.symmetric(1, 16))
-
-    def build(self) -> None:
-        g = torch.Generator().manual_seed(0)
+    def images(self, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         a = torch.randint(0, 128, (8, 1, 16, 16), generator=g, dtype=torch.uint8)
-        b = torch.randint(96, 256, (8, 1, 16, 16), generator=g, dtype=torch.uint8)
-        labels = torch.arange(8) % 2
-        self.train_a, self.train_b = Unlabeled(ByteImageDataset(a, labels)), Unlabeled(ByteImageDataset(b, labels))
-        self.eval_a, self.eval_b = ByteImageDataset(a[:4], labels[:4]), ByteImageDataset(b[:4], labels[:4])
+        return a, torch.randint(96, 256, (8, 1, 16, 16), generator=g, dtype=torch.uint8)
 
 
 def tiny_dualgan(**kwargs: Any) -> DualGAN:

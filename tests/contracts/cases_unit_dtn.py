@@ -11,31 +11,17 @@ import torch
 from lightning.pytorch import LightningModule
 
 from tests.test_adda import TinyDigits
-from tlzoo.data.base import Unlabeled
-from tlzoo.data.spec import ImageSpec
-from tlzoo.data.translation import TranslationDataModule
-from tlzoo.data.usps_mnist import ByteImageDataset
+from tests.translation.tiny import TinyUnpairedImages
 from tlzoo.methods import DTN, UNIT
 from tlzoo.nn.backbones import BackboneConfig
 
 
-class TinyTranslation(TranslationDataModule):
+class TinyTranslation(TinyUnpairedImages):
     """Random unpaired 1x16x16 images (B = 255 - A), 8 per training domain, 4 labelled per evaluation domain."""
 
-    paired = False
-
-    def __init__(self, batch_size: int = 2) -> None:
-        super().__init__(batch_size=batch_size)
-        self.num_classes = 2
-        self.set_specs(ImageSpec.symmetric(1, 16), ImageSpec.symmetric(1, 16))
-
-    def build(self) -> None:
-        g = torch.Generator().manual_seed(0)
+    def images(self, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         a = torch.randint(0, 256, (8, 1, 16, 16), generator=g, dtype=torch.uint8)
-        labels = torch.arange(8) % 2
-        self.train_a = Unlabeled(ByteImageDataset(a, labels))
-        self.train_b = Unlabeled(ByteImageDataset(255 - a, labels))
-        self.eval_a, self.eval_b = ByteImageDataset(a[:4], labels[:4]), ByteImageDataset(255 - a[:4], labels[:4])
+        return a, 255 - a
 
 
 def _unit() -> tuple[LightningModule, Any]:

@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lightning.pytorch import LightningModule, Trainer, seed_everything
+from lightning.pytorch import LightningModule, seed_everything
 
+from tests.translation.tiny import cpu_trainer
 from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.methods import OptimConfig, SourceOnly
 from tlzoo.nn.backbones import BackboneConfig
-
-
-def _trainer(root: Path, **kwargs: Any) -> Trainer:
-    return Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False, accelerator="cpu",
-                   devices=1, num_sanity_val_steps=0, default_root_dir=root, **kwargs)
 
 
 def train_mnist_judge(tmp_path: Path, epochs: int = 3) -> Path:
@@ -22,7 +18,7 @@ def train_mnist_judge(tmp_path: Path, epochs: int = 3) -> Path:
     seed_everything(0)
     judge = SourceOnly(10, (1, 28, 28), backbone=BackboneConfig(name="lenet"), classifier_hidden=(),
                        optim=OptimConfig(name="adam", lr=1e-3, schedule="constant"))
-    trainer = _trainer(tmp_path / "judge", max_epochs=epochs, enable_checkpointing=False)
+    trainer = cpu_trainer(None, default_root_dir=tmp_path / "judge", max_epochs=epochs)
     trainer.fit(judge, EmbeddedDigits(source="mnist", batch_size=64))
     path = tmp_path / "judge.ckpt"
     trainer.save_checkpoint(path)
@@ -32,4 +28,4 @@ def train_mnist_judge(tmp_path: Path, epochs: int = 3) -> Path:
 
 def label_preservation(model: LightningModule, data: Any, tmp_path: Path, batches: int = 10) -> dict[str, float]:
     """The validation metrics (``val/label_preservation``, ``val/cycle_l1``, ...) on ``batches`` evaluation batches."""
-    return _trainer(tmp_path / "eval", limit_val_batches=batches).validate(model, data, verbose=False)[0]
+    return cpu_trainer(batches, default_root_dir=tmp_path / "eval").validate(model, data, verbose=False)[0]

@@ -12,15 +12,14 @@ from lightning.pytorch import Callback, Trainer, seed_everything
 
 from tests.contracts.cases_unit_dtn import TinyTranslation
 from tests.test_adda import TinyDigits
+from tests.translation.tiny import cpu_trainer, fit_and_test
 from tlzoo.errors import TLZooError
 from tlzoo.methods import DTN, OptimConfig, SourceOnly
 from tlzoo.nn.backbones import BackboneConfig
 
 
 def _trainer(tmp: Path, **kwargs: Any) -> Trainer:
-    kwargs.setdefault("limit_val_batches", 1)
-    return Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False, accelerator="cpu",
-                   devices=1, num_sanity_val_steps=0, enable_checkpointing=False, default_root_dir=tmp, **kwargs)
+    return cpu_trainer(1, default_root_dir=tmp, **kwargs)
 
 
 def _state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -134,8 +133,7 @@ def test_dtn_translates_uci_to_mnist_preserving_labels(tmp_path: Path) -> None:
                 optim=OptimConfig(name="adam", lr=2e-4, betas=(0.5, 0.999), schedule="constant"))
     data = EmbeddedDigits(source="uci", batch_size=64)
     trainer = _trainer(tmp_path, max_epochs=12, limit_val_batches=None, check_val_every_n_epoch=12)
-    trainer.fit(model, data)
-    out = {k: v for d in trainer.test(model, data, verbose=False) for k, v in d.items()}
+    out = fit_and_test(trainer, model, data)
     assert out["test/label_preservation"] > 0.3, out
 
 

@@ -13,14 +13,13 @@ from lightning.pytorch import Trainer, seed_everything
 
 from tests.contracts.cases_unit_dtn import TinyTranslation
 from tests.test_adda import TinyDigits
+from tests.translation.tiny import cpu_trainer, fit_and_test
 from tlzoo.methods import UNIT, OptimConfig
 from tlzoo.methods.translation.unit import unit_kl
 
 
 def _trainer(tmp: Path, **kwargs: Any) -> Trainer:
-    kwargs.setdefault("limit_val_batches", 1)
-    return Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False, accelerator="cpu",
-                   devices=1, num_sanity_val_steps=0, enable_checkpointing=False, default_root_dir=tmp, **kwargs)
+    return cpu_trainer(1, default_root_dir=tmp, **kwargs)
 
 
 def _unit(**kwargs: Any) -> UNIT:
@@ -112,6 +111,5 @@ def test_unit_adapts_uci_to_mnist_above_chance(tmp_path: Path) -> None:
                  optim=OptimConfig(name="adam", lr=2e-4, betas=(0.5, 0.999), schedule="constant"))
     data = EmbeddedDigits(source="uci", batch_size=64)
     trainer = _trainer(tmp_path, max_steps=600, limit_val_batches=None, check_val_every_n_epoch=100)
-    trainer.fit(model, data)
-    out = {k: v for d in trainer.test(model, data, verbose=False) for k, v in d.items()}
+    out = fit_and_test(trainer, model, data)
     assert out["test/target_acc"] > 0.2, out

@@ -33,7 +33,6 @@ checkpoints by default (never target labels). ``tlzoo test`` writes the target p
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import torch
@@ -44,11 +43,10 @@ from tlzoo.core.optim import OptimConfig
 from tlzoo.data.spec import ImageSpec
 from tlzoo.errors import TLZooError
 from tlzoo.methods.segmentation.segmenter import (
-    TABLE_FILE,
     Architecture,
     Segmenter,
     SmallUNet,
-    iou_table,
+    backbone_lr_groups,
     masked_cross_entropy,
     metric_slug,
 )
@@ -174,13 +172,8 @@ class CrossCityAdaptation(AdversarialMixin, Segmenter):
 
     def parameter_groups_of(self, network: nn.Module) -> list[dict[str, Any]]:
         """The segmenter's parameters, backbone at ``lr * backbone_lr_mult`` (torchvision networks)."""
-        backbone = getattr(network, "backbone", None)
-        backbone_params = [p for p in backbone.parameters()] if backbone is not None else []
-        ids = {id(p) for p in backbone_params}
-        groups = [{"params": [p for p in network.parameters() if id(p) not in ids], "lr_mult": 1.0}]
-        if backbone_params:
-            groups.insert(0, {"params": backbone_params, "lr_mult": self.optim_cfg.backbone_lr_mult})
-        return groups
+        return backbone_lr_groups(network.parameters(), getattr(network, "backbone", None),
+                                  self.optim_cfg.backbone_lr_mult)
 
     def configure_optimizers(self) -> Any:
         return AdversarialMixin.configure_optimizers(self)
@@ -249,15 +242,7 @@ class CrossCityAdaptation(AdversarialMixin, Segmenter):
         self._eval_batch(batch, "test", dataloader_idx)
 
     def on_test_epoch_end(self) -> None:
-        scores = self._eval_end("test")
-        if self.trainer.is_global_zero:
-            from tlzoo.callbacks.paths import run_folder
-
-            table = "Target test split.\n\n" + iou_table(scores, self.names)
-            folder = run_folder(self.trainer)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / TABLE_FILE).write_text(table)
-            print(f"\nper-class IoU, target ({folder / TABLE_FILE}):\n{table}", file=sys.stderr)
+        self.write_iou_table(self._eval_end("test"), "per-class IoU, target", preamble="Target test split.\n\n")
 
 
 __all__ = ["CrossCityAdaptation", "feature_module", "metric_slug"]

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import torch
@@ -213,6 +213,19 @@ def iou_table(scores: dict[str, torch.Tensor], class_names: Sequence[str]) -> st
     return "\n".join(lines) + "\n"
 
 
+def backbone_lr_groups(params: Iterable[nn.Parameter], backbone: nn.Module | None, backbone_lr_mult: float,
+                       trainable_only: bool = False) -> list[dict[str, Any]]:
+    """Optimiser groups of ``params``: the backbone's parameters first at ``lr * backbone_lr_mult`` (left out when
+    there are none), the rest at ``lr``; ``trainable_only`` drops parameters without ``requires_grad``."""
+    keep: Callable[[nn.Parameter], bool] = (lambda p: p.requires_grad) if trainable_only else (lambda p: True)
+    backbone_params = [p for p in backbone.parameters() if keep(p)] if backbone is not None else []
+    ids = {id(p) for p in backbone_params}
+    groups = [{"params": [p for p in params if keep(p) and id(p) not in ids], "lr_mult": 1.0}]
+    if backbone_params:
+        groups.insert(0, {"params": backbone_params, "lr_mult": backbone_lr_mult})
+    return groups
+
+
 # ----------------------------------------------------------------------------- method
 class Segmenter(ZooModule):
     """Semantic segmentation trained with per-pixel cross-entropy (see the module docstring).
@@ -346,15 +359,20 @@ class Segmenter(ZooModule):
         self._eval_step(batch, "test")
 
     def on_test_epoch_end(self) -> None:
-        scores = self._eval_epoch_end("test")
-        if self.trainer.is_global_zero:
-            from tlzoo.callbacks.paths import run_folder
+        self.write_iou_table(self._eval_epoch_end("test"), "per-class IoU")
 
-            table = iou_table(scores, self.names)
-            folder = run_folder(self.trainer)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / TABLE_FILE).write_text(table)
-            print(f"\nper-class IoU ({folder / TABLE_FILE}):\n{table}", file=sys.stderr)
+    def write_iou_table(self, scores: dict[str, torch.Tensor], title: str, preamble: str = "") -> None:
+        """Write ``preamble`` + the per-class IoU table of ``scores`` to ``<run folder>/test_per_class_iou.md`` and
+        print it to stderr under ``title`` (rank zero only)."""
+        if not self.trainer.is_global_zero:
+            return
+        from tlzoo.callbacks.paths import run_folder
+
+        table = preamble + iou_table(scores, self.names)
+        folder = run_folder(self.trainer)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / TABLE_FILE).write_text(table)
+        print(f"\n{title} ({folder / TABLE_FILE}):\n{table}", file=sys.stderr)
 
     def predict_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
         x = batch[0] if isinstance(batch, (list, tuple)) else batch
@@ -362,15 +380,10 @@ class Segmenter(ZooModule):
 
     # -- optimisation -------------------------------------------------------------------------
     def parameter_groups(self) -> list[dict[str, Any]]:
-        """The backbone (torchvision networks) at ``lr * backbone_lr_mult``, the heads at ``lr``."""
-        backbone = getattr(self.network, "backbone", None)
-        backbone_params = [p for p in backbone.parameters() if p.requires_grad] if backbone is not None else []
-        ids = {id(p) for p in backbone_params}
-        rest = [p for p in self.parameters() if p.requires_grad and id(p) not in ids]
-        groups = [{"params": rest, "lr_mult": 1.0}]
-        if backbone_params:
-            groups.insert(0, {"params": backbone_params, "lr_mult": self.optim_cfg.backbone_lr_mult})
-        return groups
+        """The trainable backbone parameters (torchvision networks) at ``lr * backbone_lr_mult``, the other
+        trainable parameters at ``lr``."""
+        return backbone_lr_groups(self.parameters(), getattr(self.network, "backbone", None),
+                                  self.optim_cfg.backbone_lr_mult, trainable_only=True)
 
     def configure_optimizers(self) -> Any:
         optimizer = build_optimizer(self.parameter_groups(), self.optim_cfg)

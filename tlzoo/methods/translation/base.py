@@ -22,6 +22,7 @@ What every translation method gets here:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ import torch.nn.functional as F
 
 from tlzoo.core.adversarial import AdversarialMixin
 from tlzoo.core.module import ZooModule, allow_in_checkpoints, keep_rng_states
+from tlzoo.core.optim import OptimConfig
 from tlzoo.data.spec import ImageSpec
 from tlzoo.errors import TLZooError
 
@@ -105,6 +107,21 @@ class TranslationMethod(AdversarialMixin, ZooModule):
     def forward(self, x_a: torch.Tensor) -> torch.Tensor:
         """A -> B."""
         return self.translate(x_a)
+
+    # -- training -----------------------------------------------------------------------------
+    def step_with_parts(self, name: str, losses: Callable[[], dict[str, torch.Tensor]]
+                        ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """One ``player_step`` of player ``name`` on ``losses()["total"]`` (``losses`` runs inside the step).
+
+        Returns the detached total and every term ``losses()`` computed, for logging or a later player's step.
+        """
+        parts: dict[str, torch.Tensor] = {}
+
+        def objective() -> torch.Tensor:
+            parts.update(losses())
+            return parts["total"]
+
+        return self.player_step(name, objective), parts
 
     # -- data ---------------------------------------------------------------------------------
     def setup(self, stage: str) -> None:
@@ -237,12 +254,31 @@ class TranslationMethod(AdversarialMixin, ZooModule):
 
 class TwoGeneratorTranslation(TranslationMethod):
     """Base of the methods with one generator per direction, ``generator_ab`` (A -> B) and ``generator_ba``
-    (B -> A) (CycleGAN, DualGAN, DiscoGAN): translation both ways, export of the A -> B generator, and the
-    generators' parameters as one player."""
+    (B -> A), and one judge (discriminator or critic) per domain (CycleGAN, DualGAN, DiscoGAN): building the
+    four networks, translation both ways, export of the A -> B generator, and the two player groups (both
+    generators, both judges) with one optimiser configuration, ``optim_cfg``."""
 
     two_way = True
     generator_ab: torch.nn.Module
     generator_ba: torch.nn.Module
+    optim_cfg: OptimConfig
+
+    def build_networks(self, generator: Callable[[int, int], torch.nn.Module],
+                       judge: Callable[[int], torch.nn.Module]) -> tuple[torch.nn.Module, torch.nn.Module]:
+        """Set ``generator_ab = generator(channels_a, channels_b)`` and ``generator_ba`` (the reverse), then
+        build and return the judges of domain A and of domain B, ``judge(channels_a)`` and ``judge(channels_b)``
+        (built in this order: the initial weights follow the random state)."""
+        self.generator_ab = generator(self.channels_a, self.channels_b)
+        self.generator_ba = generator(self.channels_b, self.channels_a)
+        return judge(self.channels_a), judge(self.channels_b)
+
+    def two_players(self, judges: str, judge_a: torch.nn.Module, judge_b: torch.nn.Module,
+                    judges_first: bool) -> dict[str, tuple[Any, OptimConfig]]:
+        """The players ``"generators"`` (both generators) and ``judges`` (both judges), each with ``optim_cfg``;
+        ``judges_first`` puts the judges' optimiser first."""
+        judge_player = (judges, (list(judge_a.parameters()) + list(judge_b.parameters()), self.optim_cfg))
+        generator_player = ("generators", (self.generator_parameters(), self.optim_cfg))
+        return dict([judge_player, generator_player] if judges_first else [generator_player, judge_player])
 
     def export_module(self) -> tuple[torch.nn.Module, int]:
         """The A -> B generator and its input channels (``tlzoo export``)."""

@@ -94,10 +94,9 @@ class CycleGAN(TwoGeneratorTranslation):
         if lambda_identity > 0 and channels_a != channels_b:
             raise ValueError("the identity loss needs the same channels in both domains "
                              f"({channels_a} vs {channels_b}): set lambda_identity 0")
-        self.generator_ab = ResnetGenerator(channels_a, channels_b, base_channels, residual_blocks, downsampling, norm)
-        self.generator_ba = ResnetGenerator(channels_b, channels_a, base_channels, residual_blocks, downsampling, norm)
-        self.discriminator_a = PatchGANDiscriminator(channels_a, discriminator_channels, discriminator_layers, norm)
-        self.discriminator_b = PatchGANDiscriminator(channels_b, discriminator_channels, discriminator_layers, norm)
+        self.discriminator_a, self.discriminator_b = self.build_networks(
+            lambda c_in, c_out: ResnetGenerator(c_in, c_out, base_channels, residual_blocks, downsampling, norm),
+            lambda c: PatchGANDiscriminator(c, discriminator_channels, discriminator_layers, norm))
         self.pool_a = ImagePool(pool_size, seed=1)
         self.pool_b = ImagePool(pool_size, seed=2)
         self.gan = GANLoss(gan_mode)
@@ -106,9 +105,7 @@ class CycleGAN(TwoGeneratorTranslation):
         self.optim_cfg = optim or cyclegan_optim()
 
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
-        generators = self.generator_parameters()
-        discriminators = list(self.discriminator_a.parameters()) + list(self.discriminator_b.parameters())
-        return {"generators": (generators, self.optim_cfg), "discriminators": (discriminators, self.optim_cfg)}
+        return self.two_players("discriminators", self.discriminator_a, self.discriminator_b, judges_first=False)
 
     def generator_losses(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_b: torch.Tensor,
                          fake_a: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -135,15 +132,13 @@ class CycleGAN(TwoGeneratorTranslation):
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         real_a, real_b = batch["A"], batch["B"]
-        parts: dict[str, torch.Tensor] = {}
         fakes: dict[str, torch.Tensor] = {}
 
-        def g_objective() -> torch.Tensor:
+        def g_losses() -> dict[str, torch.Tensor]:
             fakes["b"], fakes["a"] = self.generator_ab(real_a), self.generator_ba(real_b)
-            parts.update(self.generator_losses(real_a, real_b, fakes["b"], fakes["a"]))
-            return parts["total"]
+            return self.generator_losses(real_a, real_b, fakes["b"], fakes["a"])
 
-        g_loss = self.player_step("generators", g_objective)
+        g_loss, parts = self.step_with_parts("generators", g_losses)
         d_loss = self.player_step("discriminators",
                                   lambda: self.discriminator_loss(real_a, real_b, fakes["b"], fakes["a"]))
         self.log_train({"train/g_loss": g_loss, "train/d_loss": d_loss, "train/g_gan": parts["gan"].detach(),

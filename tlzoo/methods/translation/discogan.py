@@ -117,21 +117,16 @@ class DiscoGAN(TwoGeneratorTranslation):
             raise ValueError(f"lambda_reconstruction must be >= 0, got {lambda_reconstruction}")
         if distance not in ("mse", "l1"):
             raise ValueError(f"distance must be 'mse' or 'l1', got {distance!r}")
-        self.generator_ab = EncoderDecoderGenerator(channels_a, channels_b, num_downs, base_channels, generator_norm)
-        self.generator_ba = EncoderDecoderGenerator(channels_b, channels_a, num_downs, base_channels, generator_norm)
-        self.discriminator_a = DCGANDiscriminator(channels_a, image_size, discriminator_channels,
-                                                  norm=discriminator_norm)
-        self.discriminator_b = DCGANDiscriminator(channels_b, image_size, discriminator_channels,
-                                                  norm=discriminator_norm)
+        self.discriminator_a, self.discriminator_b = self.build_networks(
+            lambda c_in, c_out: EncoderDecoderGenerator(c_in, c_out, num_downs, base_channels, generator_norm),
+            lambda c: DCGANDiscriminator(c, image_size, discriminator_channels, norm=discriminator_norm))
         self.gan = GANLoss(gan_mode)
         self.distance = distance
         self.lambda_reconstruction = lambda_reconstruction
         self.optim_cfg = optim or discogan_optim()
 
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
-        discriminators = list(self.discriminator_a.parameters()) + list(self.discriminator_b.parameters())
-        generators = self.generator_parameters()
-        return {"discriminators": (discriminators, self.optim_cfg), "generators": (generators, self.optim_cfg)}
+        return self.two_players("discriminators", self.discriminator_a, self.discriminator_b, judges_first=True)
 
     # -- losses -------------------------------------------------------------------------------
     def discriminator_loss(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_b: torch.Tensor,
@@ -154,20 +149,10 @@ class DiscoGAN(TwoGeneratorTranslation):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         real_a, real_b = batch["A"], batch["B"]
         fake_b, fake_a = self.generator_ab(real_a), self.generator_ba(real_b)  # x_AB, x_BA (graph kept for G)
-        d_parts: dict[str, torch.Tensor] = {}
-
-        def d_objective() -> torch.Tensor:
-            d_parts.update(self.discriminator_loss(real_a, real_b, fake_b, fake_a))
-            return d_parts["total"]
-
-        d_loss = self.player_step("discriminators", d_objective)
-        g_parts: dict[str, torch.Tensor] = {}
-
-        def g_objective() -> torch.Tensor:
-            g_parts.update(self.generator_losses(real_a, real_b, fake_b, fake_a))
-            return g_parts["total"]
-
-        g_loss = self.player_step("generators", g_objective)
+        d_loss, _ = self.step_with_parts("discriminators",
+                                         lambda: self.discriminator_loss(real_a, real_b, fake_b, fake_a))
+        g_loss, g_parts = self.step_with_parts("generators",
+                                               lambda: self.generator_losses(real_a, real_b, fake_b, fake_a))
         self.log_train({"train/d_loss": d_loss, "train/g_loss": g_loss,
                         "train/g_gan": (g_parts["gan_a"] + g_parts["gan_b"]).detach(),
                         "train/const": (g_parts["const_a"] + g_parts["const_b"]).detach()})

@@ -49,12 +49,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics.classification import MulticlassAccuracy
 
 from tlzoo.core.optim import OptimConfig, build_scheduler
 from tlzoo.errors import TLZooError
 from tlzoo.methods.translation.base import TranslationEval
-from tlzoo.methods.translation.labelled_source import DA_SPLITS, LabelledSourceTranslation, split_batch
+from tlzoo.methods.translation.labelled_source import LabelledSourceTranslation, split_accuracies, split_batch
 from tlzoo.metrics.features import to_channels
 from tlzoo.nn.backbones import BackboneConfig, build_backbone
 from tlzoo.nn.discriminators import DCGANDiscriminator
@@ -207,9 +206,7 @@ class DTN(LabelledSourceTranslation):
         if self.f_head is None:
             self.freeze(self.encoder)
         else:
-            self.eval_acc = nn.ModuleDict({stage: nn.ModuleDict({s: MulticlassAccuracy(int(num_classes or 0),
-                                                                                         average="micro")
-                                                                 for s in DA_SPLITS}) for stage in ("val", "test")})
+            self.eval_acc = split_accuracies(int(num_classes or 0))
 
     # -- networks -----------------------------------------------------------------------------
     def f(self, x: torch.Tensor, domain: str = "a") -> torch.Tensor:
@@ -294,13 +291,7 @@ class DTN(LabelledSourceTranslation):
             f_s, f_t = self.f(x_s, "a"), self.f(x_t, "b")
         fake_s, fake_t = self.generator(f_s), self.generator(f_t)
         d_loss = self.player_step("discriminator", lambda: self.discriminator_loss(x_t, fake_s, fake_t))
-        parts: dict[str, torch.Tensor] = {}
-
-        def g_objective() -> torch.Tensor:
-            parts.update(self.generator_losses(x_t, f_s, fake_s, fake_t))
-            return parts["total"]
-
-        g_loss = self.player_step("generator", g_objective)
+        g_loss, parts = self.step_with_parts("generator", lambda: self.generator_losses(x_t, f_s, fake_s, fake_t))
         self.log_train({"train/d_loss": d_loss, "train/g_loss": g_loss, "train/gang": parts["gang"].detach(),
                         "train/const": parts["const"].detach(), "train/tid": parts["tid"].detach(),
                         "train/stage": 2.0})
@@ -327,8 +318,8 @@ class DTN(LabelledSourceTranslation):
         self._label_free(batch[0], "a" if dataloader_idx == 0 else "b", stage)
 
     def classify_eval(self, x: torch.Tensor, y: torch.Tensor, split: str, stage: str) -> None:
-        if self.f_head is None:
+        f_head = self.f_head
+        if f_head is None:
             return
-        acc = self.eval_acc[stage][split]
-        acc(self.f_head(self.f(x, "a" if split == "source" else "b")), y)
-        self.log(f"{stage}/f_{split}_acc", acc, add_dataloader_idx=False)
+        self.log_split_accuracy(lambda images, domain: f_head(self.f(images, domain)), x, y, split, stage,
+                                f"f_{split}_acc")

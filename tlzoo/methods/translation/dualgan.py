@@ -116,12 +116,9 @@ class DualGAN(TwoGeneratorTranslation):
             raise ValueError(f"lambda_a, lambda_b and gp_weight must be >= 0, got {lambda_a}, {lambda_b}, {gp_weight}")
         if lipschitz == "clip" and clip_value <= 0:
             raise ValueError(f"clip_value must be > 0 with lipschitz='clip', got {clip_value}")
-        self.generator_ab = UNetGenerator(channels_a, channels_b, num_downs, base_channels, generator_norm,
-                                          generator_dropout)
-        self.generator_ba = UNetGenerator(channels_b, channels_a, num_downs, base_channels, generator_norm,
-                                          generator_dropout)
-        self.critic_a = PatchGANDiscriminator(channels_a, critic_channels, critic_layers, critic_norm)
-        self.critic_b = PatchGANDiscriminator(channels_b, critic_channels, critic_layers, critic_norm)
+        self.critic_a, self.critic_b = self.build_networks(
+            lambda c_in, c_out: UNetGenerator(c_in, c_out, num_downs, base_channels, generator_norm, generator_dropout),
+            lambda c: PatchGANDiscriminator(c, critic_channels, critic_layers, critic_norm))
         self.gan = GANLoss(gan_mode)
         self.lipschitz = lipschitz
         self.clip_value = clip_value
@@ -131,9 +128,7 @@ class DualGAN(TwoGeneratorTranslation):
         self.optim_cfg = optim or wgan_optim()
 
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
-        critics = list(self.critic_a.parameters()) + list(self.critic_b.parameters())
-        generators = self.generator_parameters()
-        return {"critics": (critics, self.optim_cfg), "generators": (generators, self.optim_cfg)}
+        return self.two_players("critics", self.critic_a, self.critic_b, judges_first=True)
 
     # -- losses -------------------------------------------------------------------------------
     def critic_loss(self, real_a: torch.Tensor, real_b: torch.Tensor, fake_b: torch.Tensor,
@@ -168,13 +163,8 @@ class DualGAN(TwoGeneratorTranslation):
         generator_batch = self.is_generator_batch()
         with torch.set_grad_enabled(generator_batch):  # kept for the generator step on its batches
             fake_b, fake_a = self.generator_ab(real_a), self.generator_ba(real_b)
-        critic: dict[str, torch.Tensor] = {}
-
-        def critic_objective() -> torch.Tensor:
-            critic.update(self.critic_loss(real_a, real_b, fake_b, fake_a))
-            return critic["total"]
-
-        logs = {"train/critic_loss": self.player_step("critics", critic_objective)}
+        critic_total, critic = self.step_with_parts("critics", lambda: self.critic_loss(real_a, real_b, fake_b, fake_a))
+        logs = {"train/critic_loss": critic_total}
         if self.lipschitz == "clip":
             clip_weights(self.critic_a, self.clip_value)
             clip_weights(self.critic_b, self.clip_value)
@@ -183,13 +173,8 @@ class DualGAN(TwoGeneratorTranslation):
         if self.lipschitz == "gp":
             logs["train/gp"] = critic["gp"].detach()
         if generator_batch:
-            parts: dict[str, torch.Tensor] = {}
-
-            def g_objective() -> torch.Tensor:
-                parts.update(self.generator_losses(real_a, real_b, fake_b, fake_a))
-                return parts["total"]
-
-            logs["train/g_loss"] = self.player_step("generators", g_objective)
+            logs["train/g_loss"], parts = self.step_with_parts(
+                "generators", lambda: self.generator_losses(real_a, real_b, fake_b, fake_a))
             logs.update({"train/g_gan": parts["gan"].detach(), "train/rec_a": parts["rec_a"].detach(),
                          "train/rec_b": parts["rec_b"].detach()})
         self.log_train(logs)

@@ -19,10 +19,13 @@ the A evaluation split and target test images the B split; subclasses add their 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+from torchmetrics.classification import MulticlassAccuracy
 
 from tlzoo.data.base import DomainAdaptationDataModule
 from tlzoo.data.spec import ImageSpec
@@ -31,6 +34,13 @@ from tlzoo.methods.translation.base import TranslationMethod
 
 #: Evaluation loaders of the DA contract, by ``dataloader_idx``.
 DA_SPLITS = ("source", "target")
+
+
+def split_accuracies(num_classes: int) -> nn.ModuleDict:
+    """One accuracy metric per evaluation stage (``val``, ``test``) and DA split (``source``, ``target``):
+    ``[stage][split]``."""
+    return nn.ModuleDict({stage: nn.ModuleDict({split: MulticlassAccuracy(num_classes, average="micro")
+                                                for split in DA_SPLITS}) for stage in ("val", "test")})
 
 
 def split_batch(batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
@@ -44,8 +54,11 @@ def split_batch(batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | Non
 class LabelledSourceTranslation(TranslationMethod):
     """A :class:`TranslationMethod` that also accepts domain-adaptation data (module docstring).
 
-    After :meth:`setup`, ``self.labelled_source`` says whether training batches carry source labels.
+    After :meth:`setup`, ``self.labelled_source`` says whether training batches carry source labels. Subclasses
+    with a classifier set ``eval_acc = split_accuracies(num_classes)`` and log it with :meth:`log_split_accuracy`.
     """
+
+    eval_acc: nn.ModuleDict
 
     def __init__(self, channels_a: int, channels_b: int, evaluation: Any = None,
                  input_shape: tuple[int, ...] | None = None) -> None:
@@ -78,6 +91,15 @@ class LabelledSourceTranslation(TranslationMethod):
     def classify_eval(self, x: torch.Tensor, y: torch.Tensor, split: str, stage: str) -> None:
         """Subclasses with a classifier log ``{stage}/{split}_acc`` here (DA data only; ``split`` is
         ``source`` or ``target``)."""
+
+    def log_split_accuracy(self, classifier: Callable[[torch.Tensor, str], torch.Tensor], x: torch.Tensor,
+                           y: torch.Tensor, split: str, stage: str, name: str, prog_bar: bool = False) -> None:
+        """Score ``classifier(x, domain)`` (``domain`` ``"a"`` for the source split, ``"b"`` for the target) against
+        ``y`` with ``self.eval_acc[stage][split]`` (built by :func:`split_accuracies`) and log it as
+        ``{stage}/{name}``."""
+        acc = self.eval_acc[stage][split]
+        acc(classifier(x, "a" if split == "source" else "b"), y)
+        self.log(f"{stage}/{name}", acc, add_dataloader_idx=False, prog_bar=prog_bar)
 
     def _da_eval_step(self, batch: Any, stage: str, dataloader_idx: int) -> None:
         assert self.spec_a is not None and self.spec_b is not None

@@ -128,13 +128,7 @@ class Pix2Pix(TranslationMethod):
         logs: dict[str, torch.Tensor] = {}
         if self.gan_weight > 0:
             logs["train/d_loss"] = self.player_step("discriminator", lambda: self.discriminator_loss(x, y, fake))
-        parts: dict[str, torch.Tensor] = {}
-
-        def g_objective() -> torch.Tensor:
-            parts.update(self.generator_losses(x, y, fake))
-            return parts["total"]
-
-        logs["train/g_loss"] = self.player_step("generator", g_objective)
+        logs["train/g_loss"], parts = self.step_with_parts("generator", lambda: self.generator_losses(x, y, fake))
         logs["train/g_gan"] = parts["gan"].detach()
         logs["train/l1"] = parts["l1"].detach()
         self.log_train(logs)

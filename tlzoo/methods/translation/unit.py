@@ -45,11 +45,10 @@ from typing import Any, Literal
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics.classification import MulticlassAccuracy
 
 from tlzoo.core.optim import OptimConfig
 from tlzoo.methods.translation.base import TranslationEval
-from tlzoo.methods.translation.labelled_source import DA_SPLITS, LabelledSourceTranslation, split_batch
+from tlzoo.methods.translation.labelled_source import LabelledSourceTranslation, split_accuracies, split_batch
 from tlzoo.nn.losses.adversarial import GANLoss
 from tlzoo.nn.losses.latent import gaussian_kl
 from tlzoo.nn.losses.reconstruction import l1_reconstruction
@@ -138,9 +137,7 @@ class UNIT(LabelledSourceTranslation):
         self.lambda_cls, self.lambda_feature = lambda_cls, lambda_feature
         self.optim_cfg = optim or unit_optim()
         if self.num_classes > 0:
-            self.eval_acc = nn.ModuleDict({stage: nn.ModuleDict({s: MulticlassAccuracy(self.num_classes,
-                                                                                         average="micro")
-                                                                 for s in DA_SPLITS}) for stage in ("val", "test")})
+            self.eval_acc = split_accuracies(self.num_classes)
 
     # -- translation --------------------------------------------------------------------------
     def export_module(self) -> tuple[nn.Module, int]:
@@ -221,19 +218,9 @@ class UNIT(LabelledSourceTranslation):
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         x_a, y_a, x_b = split_batch(batch)
-        g_parts: dict[str, torch.Tensor] = {}
-        d_parts: dict[str, torch.Tensor] = {}
-
-        def g_objective() -> torch.Tensor:
-            g_parts.update(self.generator_losses(x_a, x_b))
-            return g_parts["total"]
-
-        def d_objective() -> torch.Tensor:
-            d_parts.update(self.discriminator_losses(x_a, y_a, x_b, g_parts))
-            return d_parts["total"]
-
-        g_loss = self.player_step("generators", g_objective)
-        d_loss = self.player_step("discriminators", d_objective)
+        g_loss, g_parts = self.step_with_parts("generators", lambda: self.generator_losses(x_a, x_b))
+        d_loss, d_parts = self.step_with_parts("discriminators",
+                                               lambda: self.discriminator_losses(x_a, y_a, x_b, g_parts))
         logs = {"train/g_loss": g_loss, "train/d_loss": d_loss}
         logs.update({f"train/{k}": g_parts[k].detach() for k in ("gan", "kl", "recon", "cycle")})
         logs["train/d_gan"] = d_parts["gan"].detach()
@@ -247,6 +234,4 @@ class UNIT(LabelledSourceTranslation):
     def classify_eval(self, x: torch.Tensor, y: torch.Tensor, split: str, stage: str) -> None:
         if self.num_classes == 0:
             return
-        acc = self.eval_acc[stage][split]
-        acc(self.classify(x, "a" if split == "source" else "b"), y)
-        self.log(f"{stage}/{split}_acc", acc, add_dataloader_idx=False, prog_bar=stage == "val")
+        self.log_split_accuracy(self.classify, x, y, split, stage, f"{split}_acc", prog_bar=stage == "val")
