@@ -3,9 +3,11 @@
     python benchmarks/accuracy_table.py --configs experiments/*_digits.yaml --seeds 0 1 2 --jobs 8
     python benchmarks/accuracy_table.py --configs experiments/dann_usps_mnist.yaml --extra "--data.init_args.root X"
 
-Each run fits the YAML as it is (plus ``--extra``), picks the checkpoint its monitor selects (source
-validation accuracy by default: no target labels) and reports ``test/target_acc``. Results go to
-``$BENCH_DIR/accuracy_table_<tag>.{json,md}``.
+Each run fits the YAML as it is (plus ``--extra``), picks the checkpoint its monitor selects (the method's
+``default_monitor``: ``val/target_mi`` on the unlabelled adaptation split for domain adaptation, never target
+labels; ADDA its last epoch), with the method's default weight average (``--extra "--ema_decay null"`` for
+raw weights), and reports ``test/target_acc``. ``--seed_everything`` varies the weights, shuffles and
+splits. Results go to ``$BENCH_DIR/accuracy_table_<tag>.{json,md}``.
 """
 
 from __future__ import annotations

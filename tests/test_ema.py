@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
+import yaml
 from lightning.pytorch import Trainer, seed_everything
 
 from tests.helpers import EXPERIMENTS, QUICK, run_cli
@@ -38,7 +41,50 @@ def test_decay_outside_the_unit_interval_is_refused() -> None:
         EMAWeights(decay=1.0)
 
 
-def test_the_trainer_fragment_runs_through_the_cli() -> None:
-    code, out = run_cli(["fit", "-c", str(EXPERIMENTS / "dann_digits.yaml"),
-                         "-c", str(EXPERIMENTS / "trainer" / "ema.yaml"), *QUICK, "--trainer.logger", "false"])
+def test_the_trainer_fragment_turns_it_on_for_a_classifier(tmp_path: Path) -> None:
+    code, out = run_cli(["fit", "-c", str(EXPERIMENTS / "basics" / "lenet_digits.yaml"),
+                         "-c", str(EXPERIMENTS / "trainer" / "ema.yaml"), *QUICK, "--trainer.logger", "false",
+                         "--trainer.default_root_dir", str(tmp_path)])
     assert code == 0, out
+    assert _config(tmp_path)["ema_decay"] == 0.99
+    assert "current_model_state" in _checkpoint(tmp_path)
+
+
+def _checkpoint(root: Path) -> dict:
+    return torch.load(next(root.rglob("last.ckpt")), map_location="cpu", weights_only=False)
+
+
+def _config(root: Path) -> dict:
+    return yaml.safe_load(next(root.rglob("config.yaml")).read_text())
+
+
+@pytest.mark.parametrize(("config", "flags", "expected"), [
+    ("dann_digits.yaml", [], 0.99),  # domain adaptation: on by default
+    ("dann_digits.yaml", ["--ema_decay", "0.9"], 0.9),
+    ("dann_digits.yaml", ["--ema_decay", "null"], None),
+    ("adabn_digits.yaml", [], None),  # AdaBN re-estimates BatchNorm statistics: raw weights
+])
+def test_the_default_weight_average_is_the_methods_and_recorded(tmp_path: Path, config: str, flags: list[str],
+                                                                 expected: float | None) -> None:
+    code, out = run_cli(["fit", "-c", str(EXPERIMENTS / config), *QUICK, "--trainer.logger", "false",
+                         "--trainer.default_root_dir", str(tmp_path), *flags])
+    assert code == 0, out
+    assert _config(tmp_path)["ema_decay"] == expected  # the run's config says what ran
+    assert ("current_model_state" in _checkpoint(tmp_path)) == (expected is not None)
+
+
+def test_testing_a_checkpoint_scores_the_average_not_the_raw_weights(tmp_path: Path) -> None:
+    """``trainer.test(ckpt_path=...)`` after ``fit`` in the same trainer (what benchmarks do) must keep the average."""
+    seed_everything(0)
+    model = SourceOnly(num_classes=10, input_shape=(1, 28, 28), backbone=BackboneConfig(name="dann_digits"))
+    trainer = Trainer(max_steps=6, limit_val_batches=1, limit_test_batches=1, logger=False, accelerator="cpu",
+                      enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+                      callbacks=[EMAWeights(decay=0.5)])
+    data = EmbeddedDigits(batch_size=16, seed=0)
+    trainer.fit(model, data)
+    ckpt_path = next(tmp_path.rglob("*.ckpt"))
+    stored = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    assert not all(torch.equal(v, stored["current_model_state"][k]) for k, v in stored["state_dict"].items())
+    trainer.test(model, data, ckpt_path=str(ckpt_path), verbose=False)
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, stored["state_dict"][name], msg=name)

@@ -3,7 +3,8 @@
 MNIST-5k -> UCI 8x8 digits (``EmbeddedDigits(source="mnist")``): the reverse of the shipped
 ``*_digits.yaml`` task, with those YAMLs' networks, schedules and budget unchanged. Three seeds, each varying
 the weights, the shuffling and the splits; each method keeps the checkpoint its default monitor picks (no
-target labels). The selector study behind the default is in docs/selection.md.
+target labels) and the default weight average of domain-adaptation methods. The selector study and the
+weight-averaging measurements behind these defaults are in docs/selection.md.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from common import fit_and_test  # noqa: E402
 
 SEEDS = (0, 1, 2)
-#: The 3-seed mean of DANN may trail source-only by at most this much (accuracy, not points) on this
-#: direction; with selection on source accuracy it trailed by about 0.03 (docs/selection.md).
-TOLERANCE = 0.01
 
 
 @pytest.mark.slow
@@ -35,4 +33,5 @@ def test_dann_does_not_lose_to_source_only_on_an_untuned_direction(tmp_path) -> 
                                    str(tmp_path / f"{method}{seed}"))
             accs.append(metrics["test/target_acc"])
         means[method] = statistics.mean(accs)
-    assert means["dann"] >= means["source_only"] - TOLERANCE, means
+    # Without the weight average DANN trailed by 0.006 here, with source-accuracy selection by 0.032.
+    assert means["dann"] >= means["source_only"], means

@@ -1,6 +1,7 @@
 """Exact resume with the quick-start config, random augmentation included: a run stopped after its first
 epoch and resumed from ``last.ckpt`` ends with the weights of an uninterrupted run (checkpoints carry the
-random generators' states; the data order depends only on the seed and the epoch)."""
+random generators' states; the data order depends only on the seed and the epoch). DANN's default weight
+average (``--ema_decay``) resumes too: both the averaged and the raw weights match."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ ARGS = ["-c", CONFIG, "--trainer.limit_train_batches", "4", "--trainer.limit_val
 
 
 def _weights(root: str) -> dict[str, torch.Tensor]:
-    ckpt = next(Path(root).rglob("last.ckpt"))
-    return torch.load(ckpt, map_location="cpu", weights_only=False)["state_dict"]
+    """The averaged weights (``state_dict``) and the raw ones (``current_model_state``), prefixed."""
+    ckpt = torch.load(next(Path(root).rglob("last.ckpt")), map_location="cpu", weights_only=False)
+    assert "current_model_state" in ckpt  # the weight average is on by default for DANN
+    return {f"{part}.{k}": v for part in ("state_dict", "current_model_state") for k, v in ckpt[part].items()}
 
 
 def test_resumed_augmented_run_matches_an_uninterrupted_one() -> None:

@@ -7,8 +7,9 @@ imports :mod:`tlzoo.methods` and :mod:`tlzoo.data` before parsing. ``data.num_cl
 Defaults added here: W&B logger (offline without credentials), a ``checkpoint`` callback
 (``--checkpoint.*``; by default it monitors what the method declares in ``default_monitor``, e.g.
 ``val/target_mi`` for domain adaptation, never target labels, and keeps ``last.ckpt``), a
-checkpoint on interruption, and the resolved config saved next to the checkpoints. What ``tlzoo
-predict`` writes is the method's ``predict_output`` (class CSV, image folder, label maps).
+checkpoint on interruption, the resolved config saved next to the checkpoints, and for methods that
+declare ``default_ema_decay`` (domain adaptation) an exponential moving average of the weights
+(``--ema_decay``). What ``tlzoo predict`` writes is the method's ``predict_output`` (class CSV, image folder, label maps).
 
 Reliability (docs/errors.md): user errors are one ``tlzoo: error:`` line and exit 2; ``fit`` stops at the
 first non-finite loss (:class:`~tlzoo.callbacks.guards.NonFiniteGuard`); checkpoints are written
@@ -24,16 +25,17 @@ import errno
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional, Union
 
 from lightning.pytorch import LightningModule, Trainer
-from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, WeightAveraging
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.utilities.exceptions import MisconfigurationException, SIGTERMException
 
 import tlzoo.callbacks  # noqa: F401  (registers the callbacks' short names)
 import tlzoo.data
 import tlzoo.methods  # noqa: F401  (registers the methods' short names)
+from tlzoo.callbacks.averaging import EMAWeights
 from tlzoo.callbacks.checkpointing import (
     BestCheckpoint,
     InterruptCheckpoint,
@@ -132,6 +134,10 @@ class TLZooCLI(LightningCLI):
                 "checkpoint.auto_insert_metric_name": False,
             }
         )
+        parser.add_argument("--ema_decay", type=Union[float, Literal["auto"], None], default=AUTO,
+                            help="fit: evaluate and save an exponential moving average of the weights with this "
+                                 "decay per step (tlzoo.callbacks.EMAWeights); auto: the method's default_ema_decay "
+                                 "(0.99 for domain adaptation, none elsewhere); null: off")
         parser.add_argument("--predict_folder", type=Optional[str], default=None,
                             help="tlzoo predict: classify the images of this folder (recursively) instead of the "
                                  "data module's test split, with its evaluation preprocessing")
@@ -199,6 +205,7 @@ class TLZooCLI(LightningCLI):
     def instantiate_classes(self) -> None:
         config = self.config[self.subcommand] if self.subcommand else self.config
         resolve_default_monitor(config, explicit_mode=_mode_given(self._argv))
+        resolve_default_ema_decay(config)
         # jsonargparse wraps errors raised by a data module's or model's __init__ in a ValueError
         # listing Union subtypes; surface our own actionable error instead (also a plain ValueError
         # raised by a tlzoo argument check, e.g. batch_size 0).
@@ -245,6 +252,10 @@ class TLZooCLI(LightningCLI):
             callbacks.append(NonFiniteGuard())
         if self.subcommand == "fit" and not any(isinstance(cb, MetricsHistory) for cb in callbacks):
             callbacks.append(MetricsHistory())
+        decay = self.config[self.subcommand].get("ema_decay") if self.subcommand else None
+        if self.subcommand == "fit" and decay is not None and not any(isinstance(cb, WeightAveraging)
+                                                                      for cb in callbacks):
+            callbacks.append(EMAWeights(decay))
         if self.subcommand == "predict":
             from tlzoo.prediction_writer import prediction_writer
 
@@ -520,6 +531,13 @@ def resolve_default_monitor(config: Any, explicit_mode: bool = False) -> None:
     checkpoint["monitor"] = default[0] if default else None
     if default and not explicit_mode:
         checkpoint["mode"] = default[1]
+
+
+def resolve_default_ema_decay(config: Any) -> None:
+    """Replace ``ema_decay: auto`` by the method's ``default_ema_decay`` (``None``: no weight averaging)."""
+    if not hasattr(config, "get") or config.get("ema_decay") != AUTO:
+        return
+    config["ema_decay"] = getattr(configured_method_class(config), "default_ema_decay", None)
 
 
 def _mode_given(args: list[str]) -> bool:

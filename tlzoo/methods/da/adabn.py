@@ -45,6 +45,10 @@ class AdaBN(SourceOnly):
         optim: optimiser and schedule.
     """
 
+    #: AdaBN re-estimates BatchNorm statistics on the target before each evaluation; an average of the
+    #: weights and statistics would blend them with the source ones it replaces.
+    default_ema_decay = None
+
     def __init__(
         self,
         num_classes: int,

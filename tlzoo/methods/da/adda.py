@@ -88,6 +88,8 @@ class ADDA(AdversarialMixin, DomainAdaptationMethod):
 
     #: M_s is frozen in stage 2, so source accuracy cannot select: keep the last epoch.
     default_monitor = None
+    #: The paper reports the final model of its two stages; measured rows use the raw weights.
+    default_ema_decay = None
 
     def __init__(
         self,

@@ -73,6 +73,10 @@ class DomainAdaptationMethod(ZooModule):
 
     #: Label-free selection on the target adaptation split (see the module docstring); never on target labels.
     default_monitor = ("val/target_mi", "max")
+    #: ``tlzoo fit`` evaluates and saves an exponential moving average of the weights with this decay per step
+    #: (:class:`~tlzoo.callbacks.EMAWeights`; ``--ema_decay`` overrides, ``null`` turns it off). It damps the
+    #: epoch-to-epoch swings of adversarial training; measured in docs/selection.md. ``None``: raw weights.
+    default_ema_decay: float | None = 0.99
 
     def __init__(
         self,

@@ -95,6 +95,8 @@ class PixelDA(AdversarialMixin, DomainAdaptationMethod):
 
     #: Held-out source accuracy, the protocol its measurements used (``-c trainer/mi_selection.yaml`` to change).
     default_monitor = ("val/source_acc", "max")
+    #: The measured PixelDA rows use the raw weights (docs/pixel_and_segmentation_da.md).
+    default_ema_decay = None
 
     def __init__(
         self,
