@@ -88,3 +88,12 @@ def test_testing_a_checkpoint_scores_the_average_not_the_raw_weights(tmp_path: P
     trainer.test(model, data, ckpt_path=str(ckpt_path), verbose=False)
     for name, value in model.state_dict().items():
         torch.testing.assert_close(value, stored["state_dict"][name], msg=name)
+
+
+def test_a_cli_built_without_running_gets_the_average_too(tmp_path: Path) -> None:
+    """Benchmarks build ``TLZooCLI(run=False)`` and fit it themselves: the default must apply there as well."""
+    from tlzoo.cli import TLZooCLI
+
+    cli = TLZooCLI(args=["-c", str(EXPERIMENTS / "dann_digits.yaml"), "--trainer.logger", "false",
+                         "--trainer.default_root_dir", str(tmp_path)], run=False)
+    assert [cb.decay for cb in cli.trainer.callbacks if isinstance(cb, EMAWeights)] == [0.99]

@@ -252,9 +252,10 @@ class TLZooCLI(LightningCLI):
             callbacks.append(NonFiniteGuard())
         if self.subcommand == "fit" and not any(isinstance(cb, MetricsHistory) for cb in callbacks):
             callbacks.append(MetricsHistory())
-        decay = self.config[self.subcommand].get("ema_decay") if self.subcommand else None
-        if self.subcommand == "fit" and decay is not None and not any(isinstance(cb, WeightAveraging)
-                                                                      for cb in callbacks):
+        # ``run=False`` (no subcommand: a CLI built to be fitted by the caller, as the benchmarks do) counts as fit
+        decay = (self.config[self.subcommand] if self.subcommand else self.config).get("ema_decay")
+        if self.subcommand in ("fit", None) and decay is not None \
+                and not any(isinstance(cb, WeightAveraging) for cb in callbacks):
             callbacks.append(EMAWeights(decay))
         if self.subcommand == "predict":
             from tlzoo.prediction_writer import prediction_writer
