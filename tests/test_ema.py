@@ -97,3 +97,10 @@ def test_a_cli_built_without_running_gets_the_average_too(tmp_path: Path) -> Non
     cli = TLZooCLI(args=["-c", str(EXPERIMENTS / "dann_digits.yaml"), "--trainer.logger", "false",
                          "--trainer.default_root_dir", str(tmp_path)], run=False)
     assert [cb.decay for cb in cli.trainer.callbacks if isinstance(cb, EMAWeights)] == [0.99]
+
+
+def test_a_decay_outside_the_unit_interval_is_one_line_naming_the_flag() -> None:
+    code, out = run_cli(["fit", "-c", str(EXPERIMENTS / "dann_digits.yaml"), *QUICK, "--trainer.logger", "false",
+                         "--ema_decay", "1.5"])
+    assert code == 2
+    assert "--ema_decay must be in (0, 1)" in out and "Traceback" not in out

@@ -9,7 +9,8 @@ Defaults added here: W&B logger (offline without credentials), a ``checkpoint`` 
 ``val/target_mi`` for domain adaptation, never target labels, and keeps ``last.ckpt``), a
 checkpoint on interruption, the resolved config saved next to the checkpoints, and for methods that
 declare ``default_ema_decay`` (domain adaptation) an exponential moving average of the weights
-(``--ema_decay``). What ``tlzoo predict`` writes is the method's ``predict_output`` (class CSV, image folder, label maps).
+(``--ema_decay``). What ``tlzoo predict`` writes is the method's ``predict_output`` (class CSV, image
+folder, label maps).
 
 Reliability (docs/errors.md): user errors are one ``tlzoo: error:`` line and exit 2; ``fit`` stops at the
 first non-finite loss (:class:`~tlzoo.callbacks.guards.NonFiniteGuard`); checkpoints are written
@@ -25,7 +26,7 @@ import errno
 import os
 import sys
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional
 
 from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, WeightAveraging
@@ -134,7 +135,7 @@ class TLZooCLI(LightningCLI):
                 "checkpoint.auto_insert_metric_name": False,
             }
         )
-        parser.add_argument("--ema_decay", type=Union[float, Literal["auto"], None], default=AUTO,
+        parser.add_argument("--ema_decay", type=float | Literal["auto"] | None, default=AUTO,
                             help="fit: evaluate and save an exponential moving average of the weights with this "
                                  "decay per step (tlzoo.callbacks.EMAWeights); auto: the method's default_ema_decay "
                                  "(0.99 for domain adaptation, none elsewhere); null: off")
@@ -536,9 +537,13 @@ def resolve_default_monitor(config: Any, explicit_mode: bool = False) -> None:
 
 def resolve_default_ema_decay(config: Any) -> None:
     """Replace ``ema_decay: auto`` by the method's ``default_ema_decay`` (``None``: no weight averaging)."""
-    if not hasattr(config, "get") or config.get("ema_decay") != AUTO:
+    if not hasattr(config, "get"):
         return
-    config["ema_decay"] = getattr(configured_method_class(config), "default_ema_decay", None)
+    if config.get("ema_decay") == AUTO:
+        config["ema_decay"] = getattr(configured_method_class(config), "default_ema_decay", None)
+    decay = config.get("ema_decay")
+    if decay is not None and not 0.0 < decay < 1.0:
+        raise TLZooError(f"--ema_decay must be in (0, 1), e.g. 0.99 (or null for the raw weights), got {decay}")
 
 
 def _mode_given(args: list[str]) -> bool:
