@@ -182,8 +182,12 @@ class TLZooCLI(LightningCLI):
             print(f"note: model.init_args.{key} = {now!r} (configured; the checkpoint was trained with {then!r})",
                   file=sys.stderr)
 
+    def _run_config(self) -> Any:
+        """The parsed config of the subcommand being run (the whole config for ``run=False``)."""
+        return self.config[self.subcommand] if self.subcommand else self.config
+
     def before_instantiate_classes(self) -> None:
-        config = self.config[self.subcommand] if self.subcommand else self.config
+        config = self._run_config()
         continue_run(config, self.subcommand)
         if self.subcommand == "predict" and (config.get("trainer") or {}).get("logger") is not None:
             config["trainer"]["logger"] = False  # predictions are files; no empty W&B run
@@ -204,7 +208,7 @@ class TLZooCLI(LightningCLI):
                     _set(init_args, "save_dir", str(root))
 
     def instantiate_classes(self) -> None:
-        config = self.config[self.subcommand] if self.subcommand else self.config
+        config = self._run_config()
         resolve_default_monitor(config, explicit_mode=_mode_given(self._argv))
         resolve_default_ema_decay(config)
         # jsonargparse wraps errors raised by a data module's or model's __init__ in a ValueError
@@ -254,7 +258,7 @@ class TLZooCLI(LightningCLI):
         if self.subcommand == "fit" and not any(isinstance(cb, MetricsHistory) for cb in callbacks):
             callbacks.append(MetricsHistory())
         # ``run=False`` (no subcommand: a CLI built to be fitted by the caller, as the benchmarks do) counts as fit
-        decay = (self.config[self.subcommand] if self.subcommand else self.config).get("ema_decay")
+        decay = self._run_config().get("ema_decay")
         if self.subcommand in ("fit", None) and decay is not None \
                 and not any(isinstance(cb, WeightAveraging) for cb in callbacks):
             callbacks.append(EMAWeights(decay))
