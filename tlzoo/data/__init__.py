@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "CityscapesToCrossCity": "tlzoo.data.cross_city",
     "ClassificationDataModule": "tlzoo.data.labelled",
     "ContentImages": "tlzoo.data.content_images",
+    "DigitLabelSets": "tlzoo.data.digit_label_sets",
     "DomainAdaptationDataModule": "tlzoo.data.base",
     "DomainFolders": "tlzoo.data.folders",
     "EmbeddedDigits": "tlzoo.data.digits",

@@ -26,7 +26,8 @@ Choices and deviations:
 * Target labels are the batch's real labels in a random order (``target_sampling="shuffle"``, the authors'
   code: it keeps the attribute combinations realistic), or uniform draws (``"uniform"``: every domain
   equally often; at most one member of each exclusive group on).
-* The mask vector for training on several labelled data sets at once (Sec. 3.2) is not implemented.
+* ``label_sets`` turns on the mask vector for training on several labelled data sets at once (Sec. 3.2):
+  :mod:`tlzoo.methods.disentangle.stargan_mask`. Off by default (one data set, one label vector).
 * Evaluation edits every held-out image towards each domain (``domains``), or flips each attribute
   (``attributes``; a hair colour is set, and the other hair colours cleared, as in the authors' test code),
   and logs ``cycle_l1`` (``|G(G(x, c), c') - x|`` in [0, 1] pixels, over all edits) and ``dcls_acc_real``
@@ -51,6 +52,7 @@ from tlzoo.core.optim import OptimConfig
 from tlzoo.data.spec import ImageSpec
 from tlzoo.errors import TLZooError
 from tlzoo.methods.disentangle.stargan_eval import StarGANEval, StarGANEvaluation
+from tlzoo.methods.disentangle.stargan_mask import MaskedLabels
 from tlzoo.methods.disentangle.stargan_targets import parse_targets
 from tlzoo.nn.losses.adversarial import gradient_penalty
 from tlzoo.nn.losses.reconstruction import cycle_consistency_loss
@@ -68,10 +70,12 @@ def stargan_optim() -> OptimConfig:
 class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
     """StarGAN (Choi et al., CVPR 2018): multi-domain / multi-attribute image editing with one generator.
 
-    Data: a :class:`tlzoo.data.multi_domain.MultiDomainDataModule` (``CelebA``, ``MultiDomainDigits``).
+    Data: a :class:`tlzoo.data.multi_domain.MultiDomainDataModule` (``CelebA``, ``MultiDomainDigits``; with
+    ``label_sets``, one that declares the same ``label_sets``, e.g. ``DigitLabelSets``).
 
     Args:
-        num_domains: length of the label vector ``c`` (the data's attributes or domains).
+        num_domains: length of the label vector ``c`` (the data's attributes or domains; with ``label_sets``, the
+            labels of all data sets together, ``sum(label_sets)``).
         label_kind: ``attributes`` (multi-hot, BCE) or ``domains`` (one-hot, cross-entropy); must match the data.
         base_channels: generator width (64).
         residual_blocks: generator bottleneck blocks (6).
@@ -83,6 +87,9 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         lambda_gp: weight of the gradient penalty (10).
         n_critic: discriminator updates per generator update (5).
         target_sampling: ``shuffle`` (the batch's labels permuted, the authors' code) or ``uniform``.
+        label_sets: the label width of each of several labelled data sets (e.g. ``[2, 10]``): turns on the mask
+            vector (Sec. 3.2, :mod:`~tlzoo.methods.disentangle.stargan_mask`); batches then say which data set each
+            image comes from. ``None``: one data set.
         g_optim: the generator's optimiser (Adam 1e-4, betas 0.5/0.999, linear decay from half-way).
         d_optim: the discriminator's optimiser (the same).
         evaluation: judges and FID/KID of the edits.
@@ -109,6 +116,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         lambda_gp: float = 10.0,
         n_critic: int = 5,
         target_sampling: Literal["shuffle", "uniform"] = "shuffle",
+        label_sets: list[int] | None = None,
         g_optim: OptimConfig | None = None,
         d_optim: OptimConfig | None = None,
         evaluation: StarGANEval | None = None,
@@ -128,7 +136,14 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
             raise TLZooError(f"label_kind must be 'attributes' or 'domains', got {label_kind!r}")
         self.input_shape = shape
         self.num_domains, self.label_kind = int(num_domains), label_kind
-        self.generator = StarGANGenerator(shape[0], num_domains, base_channels, residual_blocks, n_downsampling)
+        self.mask_vector = MaskedLabels(label_sets, label_kind) if label_sets else None
+        if self.mask_vector is not None and self.mask_vector.n_labels != num_domains:
+            raise TLZooError(f"with label_sets {list(label_sets or [])} StarGAN needs num_domains = their sum, "
+                             f"{self.mask_vector.n_labels}; got {num_domains}")
+        if self.mask_vector is not None and evaluation is not None and (evaluation.judge or evaluation.class_judge):
+            raise TLZooError("StarGAN with label_sets does not take evaluation judges: a judge reads one label set")
+        label_dim = num_domains if self.mask_vector is None else self.mask_vector.dim
+        self.generator = StarGANGenerator(shape[0], label_dim, base_channels, residual_blocks, n_downsampling)
         self.discriminator = StarGANDiscriminator(shape[0], shape[1], num_domains, discriminator_channels,
                                                   discriminator_layers)
         self.lambda_cls, self.lambda_rec, self.lambda_gp = lambda_cls, lambda_rec, lambda_gp
@@ -142,22 +157,39 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         self._init_evaluation()
 
     # -- labels -------------------------------------------------------------------------------
-    def label_vectors(self, labels: torch.Tensor) -> torch.Tensor:
-        """The data's labels as ``(N, n_d)`` float vectors ``c`` (domain indices -> one-hot)."""
+    def label_vectors(self, labels: torch.Tensor, dataset: torch.Tensor | None = None) -> torch.Tensor:
+        """The data's labels as ``(N, n_d)`` float vectors ``c`` (domain indices -> one-hot); with ``label_sets``,
+        ``c~ = [c_1, ..., c_n, m]`` from the labels and the data set of each image (``dataset``)."""
+        if self.mask_vector is not None:
+            if dataset is None:
+                raise TLZooError("StarGAN with label_sets needs the data set of each image (batches (x, y, c, s))")
+            return self.mask_vector.vectors(labels, dataset)
         if self.label_kind == "domains":
             return F.one_hot(labels.long(), self.num_domains).float()
         return labels.float()
 
+    def batch_labels(self, batch: Any) -> torch.Tensor:
+        """``c'`` of a data batch: its last entry (``(x, y, d)`` / ``(x, attrs)``), or with ``label_sets`` its last
+        two (``(x, y, labels, s)``)."""
+        if self.mask_vector is not None:
+            return self.label_vectors(batch[-2], batch[-1])
+        return self.label_vectors(batch[-1])
+
     def classification_loss(self, logits: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """``-log D_cls(c | x)``: per-attribute BCE summed over attributes (attributes) or cross-entropy (domains),
-        averaged over the batch."""
+        averaged over the batch; with ``label_sets``, on each image's known data set only."""
+        if self.mask_vector is not None:
+            return self.mask_vector.classification_loss(logits, c)
         logits = logits.float()
         if self.label_kind == "domains":
             return F.cross_entropy(logits, c.argmax(1))
         return F.binary_cross_entropy_with_logits(logits, c.float(), reduction="sum") / len(logits)
 
     def sample_targets(self, c_org: torch.Tensor) -> torch.Tensor:
-        """Target labels ``c`` for a training batch (``target_sampling``)."""
+        """Target labels ``c`` for a training batch (``target_sampling``; with ``label_sets``, within each image's
+        own data set)."""
+        if self.mask_vector is not None:
+            return self.mask_vector.sample_targets(c_org, self.target_sampling, self.exclusive_groups)
         n = len(c_org)
         if self.target_sampling == "shuffle":
             return c_org[torch.randperm(n).to(c_org.device)]
@@ -190,6 +222,13 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
             raise TLZooError(f"StarGAN was built for {self.input_shape} images but the data gives {tuple(spec.shape)}")
         self.spec, self.domain_names = spec, [str(n) for n in names]
         self.exclusive_groups = [list(g) for g in getattr(data, "exclusive_groups", [])]
+        sets = getattr(data, "label_sets", None)
+        mine = self.mask_vector.widths if self.mask_vector is not None else None
+        if (list(sets) if sets else None) != mine:
+            raise TLZooError(f"StarGAN was built for label_sets {mine} but the data has {sets}: set "
+                             f"--model.init_args.label_sets {list(sets) if sets else 'null'}")
+        if self.mask_vector is not None:
+            self.mask_vector.check_names(self.domain_names, self.exclusive_groups)
 
     # -- training -----------------------------------------------------------------------------
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
@@ -218,7 +257,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
         x = batch[0]
-        c_org = self.label_vectors(batch[-1])
+        c_org = self.batch_labels(batch)
         c_trg = self.sample_targets(c_org)
         d_parts: dict[str, torch.Tensor] = {}
 
@@ -249,8 +288,10 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         D's classification of them (their labels are unknown)."""
         x, last = batch[0], batch[-1]
         if not (len(batch) == 2 and last.ndim == 1):  # a folder gives (x, index); the data's splits labels
-            return self.label_vectors(last)
+            return self.batch_labels(batch)
         logits = self.discriminator(x)[1]
+        if self.mask_vector is not None:
+            return self.mask_vector.from_logits(logits)
         if self.label_kind == "domains":
             return F.one_hot(logits.argmax(1), self.num_domains).float()
         return (logits > 0).float()
@@ -260,7 +301,9 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         x = batch[0]
         c_org = self.source_labels(batch)
         if self.predict_targets:
-            targets = parse_targets(self.predict_targets, self.label_kind, self.domain_names, self.exclusive_groups)
+            names, groups = self.domain_names, self.exclusive_groups
+            targets = (parse_targets(self.predict_targets, self.label_kind, names, groups) if self.mask_vector is None
+                       else self.mask_vector.parse_targets(self.predict_targets, names, groups))
             cs = [t(c_org) for t in targets]
         else:
             cs = [t.c for t in self.evaluation_targets(c_org)]
@@ -274,7 +317,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         """Rows for :class:`tlzoo.callbacks.ImageGrid`: the inputs, then their edit towards each domain (or with each
         attribute flipped). Images in [0, 1]."""
         x = batch[0].to(self.device)
-        c_org = self.label_vectors(batch[-1].to(self.device))
+        c_org = self.batch_labels([b.to(self.device) for b in batch])
         rows = [("input", self.spec.denormalize(x))]
         for target in self.evaluation_targets(c_org):
             rows.append((f"-> {target.name}", self.spec.denormalize(self.edit(x, target.c))))

@@ -2,8 +2,9 @@
 
 What is logged and why D's own classifier never scores the edits is in :mod:`tlzoo.methods.disentangle.stargan`.
 :class:`StarGANEvaluation` is mixed into :class:`~tlzoo.methods.disentangle.stargan.StarGAN`; it needs the model's
-``edit``, ``label_vectors``, ``discriminator``, ``spec``, ``label_kind``, ``num_domains``, ``domain_names``,
-``exclusive_groups`` and ``evaluation`` (a :class:`StarGANEval`).
+``edit``, ``batch_labels``, ``discriminator``, ``spec``, ``label_kind``, ``num_domains``, ``domain_names``,
+``exclusive_groups``, ``mask_vector`` (``None``, or the :class:`~tlzoo.methods.disentangle.stargan_mask.MaskedLabels`
+of several data sets) and ``evaluation`` (a :class:`StarGANEval`).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class StarGANEvaluation:
                     path = getattr(self.evaluation, key)
                     if path:
                         self._judges[key] = load_judge(path, name=key)
-            if "judge" not in self._judges:
+            if "judge" not in self._judges and self.mask_vector is None:
                 rank_zero_warn("StarGAN: no evaluation.judge given, so the edits are not scored (edit_acc, fid_judge); "
                                "only cycle_l1 and D's own accuracy on real images (dcls_acc_real) are logged")
         judge = self._judges.get("judge")
@@ -109,19 +110,27 @@ class StarGANEvaluation:
 
     def evaluation_targets(self, c_org: torch.Tensor) -> list[EditTarget]:
         """The evaluation edits of a batch (module docstring)."""
+        if self.mask_vector is not None:
+            return self.mask_vector.evaluation_targets(c_org, self.domain_names, self.exclusive_groups)
         return evaluation_targets(c_org, self.label_kind, self.domain_names, self.exclusive_groups)
 
     @torch.no_grad()
     def _eval_step(self, batch: Any, stage: str) -> None:
-        x, labels = batch[0], batch[-1]
-        c_org = self.label_vectors(labels)
+        x = batch[0]
+        c_org = self.batch_labels(batch)
         classes = batch[1] if len(batch) == 3 else None
         judges = self.judges()
         judge, class_judge = judges.get("judge"), judges.get("class_judge")
         quality = self._stage_metrics(stage)["quality"]
         real01 = self.spec.denormalize(x)
         _, cls_real = self.discriminator(x)
-        self._update_mean(stage, "dcls_acc_real", label_hits(cls_real, c_org, self.label_kind))
+        if self.mask_vector is not None:  # D on each image's known data set, overall and per data set
+            hits = self.mask_vector.hits(cls_real, c_org)
+            self._update_mean(stage, "dcls_acc_real", hits)
+            for j in range(self.mask_vector.n_sets):
+                self._update_mean(stage, f"dcls_acc_real_set{j}", hits[batch[-1] == j])
+        else:
+            self._update_mean(stage, "dcls_acc_real", label_hits(cls_real, c_org, self.label_kind))
         if judge is not None:
             self._update_mean(stage, "judge_acc_real", label_hits(judge.logits(real01), c_org, self.label_kind))
         if class_judge is not None and classes is not None:
