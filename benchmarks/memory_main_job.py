@@ -7,10 +7,13 @@ Each command runs in a fresh process in a temporary folder; its peak resident se
 * ``import lightning``: ``python -c "import lightning"``;
 * ``tlzoo fit -c dann_digits``: the README's job as a user runs it (W&B logging offline);
 * the same with ``--trainer.logger false`` (no W&B), to show W&B's share;
+* with ``--variants``: the job (no W&B) with the backbone in NCHW layout
+  (``--model.init_args.backbone.channels_last false``) and with bf16 autocast on the CPU
+  (``-c trainer/cpu_bf16.yaml``), beside the default channels-last float32 run;
 * with ``--imports``: ``import lightning`` followed by each module the job adds (scikit-learn, W&B, ...),
   so that what costs memory above Lightning can be seen.
 
-    python benchmarks/memory_main_job.py [--repeats 1] [--imports] [--epochs 20]
+    python benchmarks/memory_main_job.py [--repeats 1] [--imports] [--variants] [--epochs 20]
 
 The thread count is left at its default (set ``OMP_NUM_THREADS`` to change it). On a machine that
 other jobs share, wall times vary: compare the job with ``import lightning`` measured in the same run.
@@ -84,6 +87,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=20, help="trainer.max_epochs of the job (20: the README's)")
     p.add_argument("--imports", action="store_true", help="also measure import lightning + each added module")
     p.add_argument("--no-wandb-run", action="store_true", help="skip the run with the default W&B logger")
+    p.add_argument("--variants", action="store_true",
+                   help="also run the job (no W&B) in NCHW layout and with bf16 autocast on the CPU")
     p.add_argument("--per-image-baseline", action="store_true",
                    help="also run the job with the per-image data path it replaced (same batches)")
     args = p.parse_args()
@@ -93,6 +98,10 @@ def main() -> None:
     if not args.no_wandb_run:
         commands["tlzoo fit -c dann_digits"] = job
     commands["tlzoo fit -c dann_digits --trainer.logger false"] = [*job, "--trainer.logger", "false"]
+    if args.variants:
+        quiet = [*job, "--trainer.logger", "false"]
+        commands["same, NCHW layout"] = [*quiet, "--model.init_args.backbone.channels_last", "false"]
+        commands["same, bf16 autocast (cpu_bf16)"] = [*quiet, "-c", "trainer/cpu_bf16.yaml"]
     if args.per_image_baseline:
         commands["same job, per-image data path"] = [sys.executable, "-c", _PER_IMAGE_JOB, *job[1:]]
     if args.imports:

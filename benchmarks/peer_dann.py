@@ -13,7 +13,7 @@ feature extractor as one batch of 128; pytorch-adapt's ``DANNHook`` passes them 
 and uses one optimiser per network (its documented usage, ``hook({**models, **data})``).
 
     pip install -e ".[bench]"      # pytorch-adapt 0.0.83 and what it needs, see pyproject.toml
-    python benchmarks/peer_dann.py --steps 300 [--repeats 3] [--device cuda] [--clock cpu] [--channels-last]
+    python benchmarks/peer_dann.py --steps 300 [--repeats 3] [--device cuda] [--clock cpu] [--layout nchw]
 
 Without pytorch-adapt the peer column is left out and the reason printed.
 """
@@ -89,8 +89,8 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3, help="alternate the loops this many times")
     p.add_argument("--clock", default="wall", choices=["wall", "cpu"],
                    help="cpu: CPU seconds of this process (use with OMP_NUM_THREADS=1 on a shared machine)")
-    p.add_argument("--channels-last", action="store_true",
-                   help="all three loops train the networks in channels_last memory layout")
+    p.add_argument("--layout", default="channels_last", choices=["channels_last", "nchw"],
+                   help="memory layout of the networks in all three loops (tlzoo's default: channels_last)")
     args = p.parse_args()
     if args.clock == "cpu":
         if args.device != "cpu":
@@ -98,9 +98,8 @@ def main() -> None:
         throughput_dann.clock = time.process_time
     torch.manual_seed(0)
     template = DANN(num_classes=10, input_shape=(1, 28, 28),
-                    backbone=BackboneConfig(name="dann_digits", batch_norm=True))
-    if args.channels_last:
-        template = template.to(memory_format=torch.channels_last)
+                    backbone=BackboneConfig(name="dann_digits", batch_norm=True,
+                                            channels_last=args.layout == "channels_last"))
     batches = collate_batches(args.steps, args.batch_size, args.device)
     why_not = peer_available()
     runs: dict[str, list[float]] = {"tlzoo": [], "plain": []}
@@ -112,7 +111,7 @@ def main() -> None:
         if not why_not:
             runs["pytorch-adapt"].append(pytorch_adapt_loop(copy.deepcopy(template), batches, args.warmup,
                                                             args.device))
-    result: dict = {"device": args.device, "clock": args.clock, "channels_last": args.channels_last,
+    result: dict = {"device": args.device, "clock": args.clock, "layout": args.layout,
                     "steps": args.steps, "warmup": args.warmup,
                     "batch_size": args.batch_size,
                     "torch_threads": torch.get_num_threads(), "steps_per_s": runs,
@@ -139,7 +138,7 @@ def main() -> None:
         print(f"tlzoo / pytorch-adapt: {result['tlzoo_over_pytorch_adapt_best']:.2f} (best), "
               f"{result['tlzoo_over_pytorch_adapt_median']:.2f} (median)")
     print(json.dumps({k: v for k, v in result.items() if k != "steps_per_s"}, indent=2))
-    layout = "_channels_last" if args.channels_last else ""
+    layout = "_nchw" if args.layout == "nchw" else ""
     print("saved", save(result, f"peer_dann_{args.device}_{args.clock}{layout}"))
 
 
