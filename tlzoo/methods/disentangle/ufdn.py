@@ -43,6 +43,13 @@ mean squared error per pixel; one logit per domain pair instead of a 2-way sigmo
 GAN is the vanilla (non-saturating) GAN by default, WGAN-GP as in ``train_face.py`` with
 ``image_gan_mode: wgan`` and ``gradient_penalty_weight: 10``; the authors' UDA script flips grey
 images (``1 - x``) on odd steps, which we do not.
+
+Translations: ``tlzoo predict`` writes, for each input image (by default the target test split), its decoding
+``G(E(x), v_d)`` into each domain of ``predict_domains`` (named as the data names them, e.g. ``uci`` / ``mnist``, or
+``source`` / ``target``): one image per input for one domain, a strip ``input | domain 1 | ...`` for several (default:
+both). The predict outputs also carry the classifier's ``pred`` / ``prob`` (and ``label``) and each translation
+(``translations``). Validation and test log the reconstruction error of each domain and, with judges, whether the
+translations reach the requested domain and keep the class, and FID / KID (:mod:`tlzoo.methods.disentangle.ufdn_eval`).
 """
 
 from __future__ import annotations
@@ -53,8 +60,16 @@ import torch
 import torch.nn.functional as F
 
 from tlzoo.core.adversarial import AdversarialMixin
+from tlzoo.data.spec import ImageSpec
 from tlzoo.errors import TLZooError
 from tlzoo.methods.da.base import DomainAdaptationMethod, OptimConfig
+from tlzoo.methods.disentangle.stargan_eval import StarGANEval
+from tlzoo.methods.disentangle.ufdn_eval import (
+    DOMAINS,
+    UFDNEvaluation,
+    data_domain_names,
+    predict_domain_indices,
+)
 from tlzoo.nn.backbones import BackboneConfig, mlp_head
 from tlzoo.nn.discriminators import DCGANDiscriminator, DomainDiscriminator
 from tlzoo.nn.generators import DCGAN_IMAGE_SIZES, DCGANGenerator
@@ -79,7 +94,7 @@ def latent_adversarial_loss(logits_source: torch.Tensor, logits_target: torch.Te
     raise ValueError(f"latent_adversarial must be 'inverted' or 'confusion', got {form!r}")
 
 
-class UFDN(AdversarialMixin, DomainAdaptationMethod):
+class UFDN(UFDNEvaluation, AdversarialMixin, DomainAdaptationMethod):
     """Unified Feature Disentangler (Liu et al., NeurIPS 2018) for two domains, with a source-label classifier on z.
 
     Players, stepped in this order each batch: ``latent_discriminator`` (D_v), ``image_discriminator``
@@ -107,7 +122,14 @@ class UFDN(AdversarialMixin, DomainAdaptationMethod):
         discriminator_channels: ``b`` of the DCGAN image discriminator.
         optim: optimiser of E, G and the classifier (default Adam 2e-4, betas 0.5/0.999, constant).
         discriminator_optim: optimiser of D_v and D_x (default: the same settings as ``optim``).
+        evaluation: judges and FID / KID of the translations (StarGAN's options; ``judge`` classifies the two
+            domains, class 0 = source; :mod:`~tlzoo.methods.disentangle.ufdn_eval`). Default: reconstruction
+            errors only.
+        predict_domains: the domains ``tlzoo predict`` translates into, by the data's names (e.g. ``[mnist]``) or
+            ``source`` / ``target``; ``None``: both (a strip ``input | source | target`` per image).
     """
+
+    predict_output = "images"
 
     def __init__(
         self,
@@ -131,6 +153,8 @@ class UFDN(AdversarialMixin, DomainAdaptationMethod):
         discriminator_channels: int = 32,
         optim: OptimConfig | None = None,
         discriminator_optim: OptimConfig | None = None,
+        evaluation: StarGANEval | None = None,
+        predict_domains: list[str] | None = None,
     ) -> None:
         optim = optim if optim is not None else OptimConfig(name="adam", lr=2e-4, betas=(0.5, 0.999),
                                                             schedule="constant")
@@ -161,6 +185,11 @@ class UFDN(AdversarialMixin, DomainAdaptationMethod):
             self.image_discriminator = DCGANDiscriminator(channels, size, discriminator_channels, aux_classes=2,
                                                           norm=norm)
             self.gan = GANLoss(image_gan_mode)
+        self.evaluation = evaluation or StarGANEval()
+        self.predict_domains = None if predict_domains is None else list(predict_domains)
+        self.specs = (ImageSpec.symmetric(channels, size), ImageSpec.symmetric(channels, size))
+        self.domain_names: tuple[str, str] = DOMAINS
+        self._init_translation_eval()
 
     # -- networks -----------------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -185,12 +214,57 @@ class UFDN(AdversarialMixin, DomainAdaptationMethod):
         """Source validation images, their reconstructions and their translations to the target domain."""
         x = batch[0] if isinstance(batch, list | tuple) else batch
         z = self.encode(x)[0]
+        source, target = self.specs
+        return [("source", source.denormalize(x)), ("reconstruction", source.denormalize(self.decode(z, SOURCE))),
+                ("to target", target.denormalize(self.decode(z, TARGET)))]
 
-        def to01(t: torch.Tensor) -> torch.Tensor:
-            return (t.float() + 1) / 2
+    # -- data, evaluation and predict ---------------------------------------------------------
+    def setup(self, stage: str) -> None:
+        """Takes the data's domain names and pixel specs (``spec_a`` = source, ``spec_b`` = target) and checks
+        ``predict_domains`` against the names."""
+        super().setup(stage)
+        data = getattr(self._trainer, "datamodule", None) if self._trainer is not None else None
+        specs = [getattr(data, key, None) for key in ("spec_a", "spec_b")]
+        self.specs = (specs[0] if isinstance(specs[0], ImageSpec) else self.specs[0],
+                      specs[1] if isinstance(specs[1], ImageSpec) else self.specs[1])
+        self.domain_names = data_domain_names(data)
+        predict_domain_indices(self.predict_domains, self.domain_names)
 
-        return [("source", to01(x)), ("reconstruction", to01(self.decode(z, SOURCE))),
-                ("to target", to01(self.decode(z, TARGET)))]
+    def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
+        """The classifier's metrics (:class:`DomainAdaptationMethod`) and the translation scores."""
+        out = super().validation_step(batch, batch_idx, dataloader_idx)
+        self.score_translations(batch, dataloader_idx, "val")
+        return out
+
+    def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, torch.Tensor]:
+        out = super().test_step(batch, batch_idx, dataloader_idx)
+        self.score_translations(batch, dataloader_idx, "test")
+        return out
+
+    def on_validation_epoch_end(self) -> None:
+        super().on_validation_epoch_end()
+        self.log_translation_scores("val")
+
+    def on_test_epoch_end(self) -> None:
+        super().on_test_epoch_end()
+        self.log_translation_scores("test")
+
+    @torch.no_grad()
+    def predict_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, Any]:
+        """``images``: ``G(E(x), v_d)`` for each domain of ``predict_domains`` in [0, 1] (several: a strip
+        ``input | ...`` along the width; inputs are read as target images, as the predict split is); ``translations``:
+        each of them by domain name; ``pred`` / ``prob`` / ``label``: the classifier's (label -1: none)."""
+        x = batch[0] if isinstance(batch, list | tuple) else batch
+        label = batch[1] if isinstance(batch, list | tuple) and len(batch) > 1 else None
+        label = torch.full((len(x),), -1, device=x.device) if label is None else label
+        z = self.features(x)  # the posterior mean
+        logits = self.classifier(z)
+        codes = predict_domain_indices(self.predict_domains, self.domain_names)
+        translations = {self.domain_names[d]: self.specs[d].denormalize(self.decode(z, d)) for d in codes}
+        images = [translations[self.domain_names[d]] for d in codes]
+        strip = images[0] if len(images) == 1 else torch.cat([self.specs[TARGET].denormalize(x), *images], dim=-1)
+        return {"images": strip, "translations": translations, "pred": logits.argmax(1), "prob": logits.softmax(1),
+                "label": label}
 
     # -- optimisation -------------------------------------------------------------------------
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:
