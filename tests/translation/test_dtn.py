@@ -15,6 +15,7 @@ from tests.test_adda import TinyDigits
 from tests.translation.tiny import cpu_trainer, fit_and_test
 from tlzoo.errors import TLZooError
 from tlzoo.methods import DTN, OptimConfig, SourceOnly
+from tlzoo.methods.translation.dtn import total_variation
 from tlzoo.nn.backbones import BackboneConfig
 
 
@@ -84,6 +85,32 @@ def test_losses_by_hand() -> None:
     l_d = -p_s[:, 0].log().mean() - p_t[:, 1].log().mean() - p_real[:, 2].log().mean()
     assert torch.allclose(model.discriminator_loss(x_t, fake_s, fake_t), l_d, atol=1e-5)
 
+
+
+def _tv_by_hand(z: torch.Tensor) -> torch.Tensor:
+    """The docstring's ``L_TV`` with ``B = 1``, pixel by pixel: the mean over ``(n, c, i, j)``, ``i < H - 1``,
+    ``j < W - 1``, of ``sqrt((z[i, j+1] - z[i, j])^2 + (z[i+1, j] - z[i, j])^2 + 1e-8)``."""
+    n, c, h, w = z.shape
+    terms = [((z[a, b, i, j + 1] - z[a, b, i, j]) ** 2 + (z[a, b, i + 1, j] - z[a, b, i, j]) ** 2 + 1e-8).sqrt()
+             for a in range(n) for b in range(c) for i in range(h - 1) for j in range(w - 1)]
+    return torch.stack(terms).mean()
+
+
+def test_total_variation_term_by_hand() -> None:
+    ramp = torch.arange(5.0).repeat(4, 1).reshape(1, 1, 4, 5) * 0.25  # z_ij = j / 4: every term is 1 / 4
+    assert torch.allclose(total_variation(ramp), torch.tensor(0.25), atol=1e-6)
+    seed_everything(0)
+    model = _dtn(pretrain_epochs=1, num_classes=10, input_shape=(1, 16, 16), gamma=0.5)
+    x_s, x_t = torch.rand(2, 1, 16, 16) * 2 - 1, torch.rand(2, 1, 16, 16) * 2 - 1
+    f_s = model.f(x_s, "a")
+    fake_s, fake_t = model.generator(f_s), model.G(x_t, "b")
+    model.eval()
+    parts = model.generator_losses(x_t, f_s, fake_s, fake_t)
+    tv = _tv_by_hand(fake_s)  # on G(x) of source x only (the paper's L_TV)
+    assert tv > 0.01 and torch.allclose(parts["tv"], tv, atol=1e-6)
+    assert torch.allclose(parts["total"], parts["gang"] + 15 * parts["const"] + 15 * parts["tid"] + 0.5 * tv,
+                          atol=1e-4)
+    assert not torch.allclose(tv, _tv_by_hand(fake_t))  # so the check above tells the two apart
 
 class _EncoderWatch(Callback):
     """Records f's weights at the start and end of every epoch."""
