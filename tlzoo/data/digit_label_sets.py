@@ -18,13 +18,12 @@ a label of data set 0), ``labels`` the int64 position of the image's label among
 
 from __future__ import annotations
 
-import numpy as np
 import torch
-from torch.utils.data import ConcatDataset, Dataset
+from torch.utils.data import Dataset
 
 from tlzoo.data.labelled import stratified_holdout
 from tlzoo.data.multi_domain_digits import DigitDomainName, MultiDomainDigits
-from tlzoo.data.usps_mnist import ByteImageDataset, resize_bytes
+from tlzoo.data.usps_mnist import ByteImageDataset
 from tlzoo.errors import TLZooError
 
 
@@ -87,31 +86,17 @@ class DigitLabelSets(MultiDomainDigits):
         self.label_sets = [len(self.domains), 10]
         self.label_set_names = ["domain", "digit"]
 
-    def _tag(self, x: torch.Tensor, y: np.ndarray, d: int, name: str, split: str) -> list[Dataset]:
+    def _split_datasets(self, x: torch.Tensor, y: torch.Tensor, d: int, name: str, split: str) -> list[Dataset]:
         """Domain ``d``'s images of one split in their data set(s); ``digit_domain``'s divided between both."""
-        labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
         if name != self.digit_domain:
-            return [LabelSetTagged(ByteImageDataset(x, labels), 0, fixed=d)]
+            return [LabelSetTagged(ByteImageDataset(x, y), 0, fixed=d)]
         seed = self.split_seed + {"train": 1, "val": 2, "test": 3}[split]
-        dom, dig = stratified_holdout(labels.numpy(), self.digit_share, seed)
-        dom_t, dig_t = torch.from_numpy(dom), torch.from_numpy(dig)
-        return [LabelSetTagged(ByteImageDataset(x[dom_t], labels[dom_t]), 0, fixed=d),
-                LabelSetTagged(ByteImageDataset(x[dig_t], labels[dig_t]), 1, offset=len(self.domains))]
+        dom, dig = stratified_holdout(y.numpy(), self.digit_share, seed)
+        return [LabelSetTagged(ByteImageDataset(x[dom], y[dom]), 0, fixed=d),
+                LabelSetTagged(ByteImageDataset(x[dig], y[dig]), 1, offset=len(self.domains))]
 
-    def build(self) -> None:
-        size, c = self.image_size, self.channels
-        splits: dict[str, list[Dataset]] = {"train": [], "val": [], "test": []}
-        for d, name in enumerate(self.domains):
-            s = self._load(name)
-            x = resize_bytes(s.train_x, size, c)
-            y = np.asarray(s.train_y, dtype=np.int64)
-            kept, held = stratified_holdout(y, self.val_fraction, self.split_seed)
-            kept_t, held_t = torch.from_numpy(kept), torch.from_numpy(held)
-            splits["train"] += self._tag(x[kept_t], y[kept], d, name, "train")
-            splits["val"] += self._tag(x[held_t], y[held], d, name, "val")
-            splits["test"] += self._tag(resize_bytes(s.test_x, size, c), s.test_y, d, name, "test")
-        self.train_set, self.val_set, self.test_set = (ConcatDataset(splits[k]) for k in ("train", "val", "test"))
+    def _describe(self, parts: list[str], splits: dict[str, list[Dataset]]) -> str:
         sizes = {k: [len(p) for p in v] for k, v in splits.items()}  # type: ignore[arg-type]
-        self.protocol = (f"digit label sets {size}x{size}x{c}, domain over {'/'.join(self.domains)}, digit over "
-                         f"{self.digit_domain} ({self.digit_share:.0%} of it), split seed {self.split_seed}; "
-                         f"parts per split (domain parts in domain order, digit part last): {sizes}")
+        return (f"digit label sets {self.image_size}x{self.image_size}x{self.channels}, domain over "
+                f"{'/'.join(self.domains)}, digit over {self.digit_domain} ({self.digit_share:.0%} of it), split seed "
+                f"{self.split_seed}; parts per split (domain parts in domain order, digit part last): {sizes}")

@@ -158,18 +158,29 @@ class MultiDomainDigits(MultiDomainDataModule):
             return load_usps_splits(self.usps_root, "auto", self.download)
         return mnist_m_splits(self.mnistm_root)
 
+    def _split_datasets(self, x: torch.Tensor, y: torch.Tensor, d: int, name: str, split: str) -> list[Dataset]:
+        """Domain ``d``'s (``name``) images ``x`` and digits ``y`` of one ``split`` as datasets of that split: here
+        one, tagged with its domain (subclasses may divide or relabel them)."""
+        return [DomainTagged(ByteImageDataset(x, y), d)]
+
+    def _describe(self, parts: list[str], splits: dict[str, list[Dataset]]) -> str:
+        """The run's protocol line from each domain's ``parts`` summary and the datasets of each split."""
+        return f"multi-domain digits {self.image_size}x{self.image_size}x{self.channels}, split seed " \
+               f"{self.split_seed}: " + "; ".join(parts)
+
     def build(self) -> None:
         size, c = self.image_size, self.channels
-        train, val, test, parts = [], [], [], []
+        splits: dict[str, list[Dataset]] = {"train": [], "val": [], "test": []}
+        parts = []
         for d, name in enumerate(self.domains):
             s = self._load(name)
             x = resize_bytes(s.train_x, size, c)
             y = torch.from_numpy(np.asarray(s.train_y, dtype=np.int64))
-            kept, held = stratified_holdout(np.asarray(s.train_y, dtype=np.int64), self.val_fraction, self.split_seed)
-            train.append(DomainTagged(ByteImageDataset(x[kept], y[kept]), d))
-            val.append(DomainTagged(ByteImageDataset(x[held], y[held]), d))
+            kept, held = stratified_holdout(y.numpy(), self.val_fraction, self.split_seed)
             test_y = torch.from_numpy(np.asarray(s.test_y, dtype=np.int64))
-            test.append(DomainTagged(ByteImageDataset(resize_bytes(s.test_x, size, c), test_y), d))
+            splits["train"] += self._split_datasets(x[kept], y[kept], d, name, "train")
+            splits["val"] += self._split_datasets(x[held], y[held], d, name, "val")
+            splits["test"] += self._split_datasets(resize_bytes(s.test_x, size, c), test_y, d, name, "test")
             parts.append(f"{name} (d={d}): train {len(kept)} / val {len(held)} / test {len(test_y)} [{s.description}]")
-        self.train_set, self.val_set, self.test_set = ConcatDataset(train), ConcatDataset(val), ConcatDataset(test)
-        self.protocol = (f"multi-domain digits {size}x{size}x{c}, split seed {self.split_seed}: " + "; ".join(parts))
+        self.train_set, self.val_set, self.test_set = (ConcatDataset(splits[k]) for k in ("train", "val", "test"))
+        self.protocol = self._describe(parts, splits)
