@@ -16,8 +16,9 @@ from typing import Any
 import torch
 from lightning.pytorch.utilities import rank_zero_warn
 
-from tlzoo.core.module import allow_in_checkpoints, keep_rng_states
+from tlzoo.core.module import allow_in_checkpoints
 from tlzoo.errors import TLZooError
+from tlzoo.methods.disentangle.judged_scores import JudgedScores
 from tlzoo.methods.disentangle.stargan_targets import EditTarget, evaluation_targets
 
 
@@ -47,66 +48,30 @@ allow_in_checkpoints(StarGANEval)
 
 
 
-class StarGANEvaluation:
+class StarGANEvaluation(JudgedScores):
     """Validation / test steps of StarGAN (see the module docstring)."""
 
     def _init_evaluation(self) -> None:
-        self._judges: dict[str, Any] = {}
-        self._judges_ready = False
-        self._metrics: dict[str, Any] = {}
-
-    def set_judges(self, judge: Any = None, class_judge: Any = None) -> None:
-        """Use these :class:`tlzoo.metrics.judge.Judge` objects instead of loading ``evaluation``'s checkpoints."""
-        self._judges = {k: v for k, v in (("judge", judge), ("class_judge", class_judge)) if v is not None}
-        self._judges_ready = True
-        self._metrics.clear()
+        self._init_judged_scores()
 
     def judges(self) -> dict[str, Any]:
         """``{"judge": ..., "class_judge": ...}``, those given (loaded on first use)."""
-        if not self._judges_ready:
-            self._judges_ready = True
-            from tlzoo.metrics.judge import load_judge
-
-            with keep_rng_states():
-                for key in ("judge", "class_judge"):
-                    path = getattr(self.evaluation, key)
-                    if path:
-                        self._judges[key] = load_judge(path, name=key)
-            if "judge" not in self._judges and self.mask_vector is None:
-                rank_zero_warn("StarGAN: no evaluation.judge given, so the edits are not scored (edit_acc, fid_judge); "
-                               "only cycle_l1 and D's own accuracy on real images (dcls_acc_real) are logged")
+        if self.load_judges() and "judge" not in self._judges and self.mask_vector is None:
+            rank_zero_warn("StarGAN: no evaluation.judge given, so the edits are not scored (edit_acc, fid_judge); "
+                           "only cycle_l1 and D's own accuracy on real images (dcls_acc_real) are logged")
         judge = self._judges.get("judge")
         if judge is not None and judge.num_classes != self.num_domains:
             raise TLZooError(f"the judge {judge.checkpoint or ''} has {judge.num_classes} outputs but the data has "
                              f"{self.num_domains} {self.label_kind} ({self.domain_names}): it must classify them")
         return self._judges
 
-    def _stage_metrics(self, stage: str) -> dict[str, Any]:
-        if stage not in self._metrics:
-            judges = self.judges()
-            features = [j.features for j in judges.values()] if self.evaluation.fid else []
-            with keep_rng_states():
-                if self.evaluation.fid and self.evaluation.inception_weights:
-                    from tlzoo.metrics.features import InceptionFeatures
+    def _quality_metrics(self, features: list[Any]) -> Any:
+        if not features:
+            return None
+        from tlzoo.metrics.image_quality import ImageTranslationMetrics
 
-                    features.append(InceptionFeatures(self.evaluation.inception_weights))
-            quality = None
-            if features:
-                from tlzoo.metrics.image_quality import ImageTranslationMetrics
-
-                quality = ImageTranslationMetrics(fid=True, kid=True, features=features,
-                                                  kid_subset_size=self.evaluation.kid_subset_size).to(self.device)
-            self._metrics[stage] = {"means": {}, "quality": quality}
-        return self._metrics[stage]
-
-    def _update_mean(self, stage: str, name: str, values: torch.Tensor) -> None:
-        from torchmetrics import MeanMetric
-
-        means = self._stage_metrics(stage)["means"]
-        if name not in means:
-            means[name] = MeanMetric().to(self.device)
-        if values.numel():
-            means[name].update(values.detach().float())
+        return ImageTranslationMetrics(fid=True, kid=True, features=features,
+                                       kid_subset_size=self.evaluation.kid_subset_size).to(self.device)
 
     def evaluation_targets(self, c_org: torch.Tensor) -> list[EditTarget]:
         """The evaluation edits of a batch (module docstring)."""
@@ -121,7 +86,7 @@ class StarGANEvaluation:
         classes = batch[1] if len(batch) == 3 else None
         judges = self.judges()
         judge, class_judge = judges.get("judge"), judges.get("class_judge")
-        quality = self._stage_metrics(stage)["quality"]
+        quality = self._stage_scores(stage)["quality"]
         real01 = self.spec.denormalize(x)
         _, cls_real = self.discriminator(x)
         if self.mask_vector is not None:  # D on each image's known data set, overall and per data set
@@ -155,7 +120,7 @@ class StarGANEvaluation:
                 quality.update(fake01[mask], None)
 
     def _eval_epoch_end(self, stage: str) -> None:
-        metrics = self._metrics.get(stage)
+        metrics = self._stage_scores_by_name.get(stage)
         if not metrics:
             return
         for name, metric in metrics["means"].items():

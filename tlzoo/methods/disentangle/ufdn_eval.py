@@ -30,8 +30,8 @@ from typing import Any
 
 import torch
 
-from tlzoo.core.module import keep_rng_states
 from tlzoo.errors import TLZooError
+from tlzoo.methods.disentangle.judged_scores import JudgedScores
 
 #: Generic names of UFDN's two domains, in the order of its domain code (0 = source, 1 = target).
 DOMAINS = ("source", "target")
@@ -72,69 +72,34 @@ def predict_domain_indices(requested: Sequence[str] | None, names: Sequence[str]
     return codes
 
 
-class UFDNEvaluation:
+class UFDNEvaluation(JudgedScores):
     """Scores of UFDN's translations at validation / test (module docstring), mixed into
     :class:`~tlzoo.methods.disentangle.ufdn.UFDN`: it needs the model's ``features`` (the posterior mean),
     ``decode``, ``specs`` (one :class:`~tlzoo.data.spec.ImageSpec` per domain), ``evaluation`` (a ``StarGANEval``),
     ``num_classes``, ``device`` and ``log``."""
 
     def _init_translation_eval(self) -> None:
-        self._judges: dict[str, Any] = {}
-        self._judges_ready = False
-        self._scores: dict[str, dict[str, Any]] = {}
-
-    def set_judges(self, judge: Any = None, class_judge: Any = None) -> None:
-        """Use these :class:`tlzoo.metrics.judge.Judge` objects instead of loading ``evaluation``'s checkpoints."""
-        self._judges = {k: v for k, v in (("judge", judge), ("class_judge", class_judge)) if v is not None}
-        self._judges_ready = True
-        self._scores.clear()
+        self._init_judged_scores()
 
     def judges(self) -> dict[str, Any]:
-        """``{"judge": ..., "class_judge": ...}``, those given (loaded on first use)."""
-        if not self._judges_ready:
-            self._judges_ready = True
-            from tlzoo.metrics.judge import load_judge
-
-            with keep_rng_states():  # a judge is built with random weights before its checkpoint is read
-                for key in ("judge", "class_judge"):
-                    path = getattr(self.evaluation, key)
-                    if path:
-                        self._judges[key] = load_judge(path, name=key)
+        """``{"judge": ..., "class_judge": ...}``, those given (loaded on first use), on the model's device."""
+        self.load_judges()
         for key, classes, what in (("judge", 2, "the two domains (source, target)"),
                                    ("class_judge", self.num_classes, f"the data's {self.num_classes} classes")):
             judge = self._judges.get(key)
             if judge is not None and judge.num_classes != classes:
                 raise TLZooError(f"UFDN's evaluation.{key} {judge.checkpoint or ''} has {judge.num_classes} outputs: "
                                  f"it must classify {what} (--model.init_args.evaluation.{key})")
-        return self._judges
+        return {k: j.to(self.device) for k, j in self._judges.items()}
 
-    def _stage_scores(self, stage: str) -> dict[str, Any]:
-        if stage not in self._scores:
-            judges = {k: j.to(self.device) for k, j in self.judges().items()}
-            features = [j.features for j in judges.values()] if self.evaluation.fid else []
-            if self.evaluation.fid and self.evaluation.inception_weights:
-                from tlzoo.metrics.features import InceptionFeatures
+    def _quality_metrics(self, features: list[Any]) -> dict[str, Any]:
+        if not features:
+            return {}
+        from tlzoo.metrics.image_quality import ImageTranslationMetrics
 
-                with keep_rng_states():
-                    features.append(InceptionFeatures(self.evaluation.inception_weights))
-            quality: dict[str, Any] = {}
-            if features:
-                from tlzoo.metrics.image_quality import ImageTranslationMetrics
-
-                quality = {d: ImageTranslationMetrics(fid=True, kid=True, features=features,
-                                                      kid_subset_size=self.evaluation.kid_subset_size).to(self.device)
-                           for d in DOMAINS}
-            self._scores[stage] = {"means": {}, "quality": quality}
-        return self._scores[stage]
-
-    def _update_mean(self, stage: str, name: str, values: torch.Tensor) -> None:
-        from torchmetrics import MeanMetric
-
-        means = self._stage_scores(stage)["means"]
-        if name not in means:
-            means[name] = MeanMetric().to(self.device)
-        if values.numel():
-            means[name].update(values.detach().float())
+        return {d: ImageTranslationMetrics(fid=True, kid=True, features=features,
+                                           kid_subset_size=self.evaluation.kid_subset_size).to(self.device)
+                for d in DOMAINS}
 
     @torch.no_grad()
     def score_translations(self, batch: Any, domain: int, stage: str) -> None:
@@ -165,7 +130,7 @@ class UFDNEvaluation:
 
     def log_translation_scores(self, stage: str) -> None:
         """Log and reset what :meth:`score_translations` accumulated in ``stage``."""
-        scores = self._scores.get(stage)
+        scores = self._stage_scores_by_name.get(stage)
         if not scores:
             return
         for name, metric in scores["means"].items():
