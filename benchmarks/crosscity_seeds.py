@@ -33,12 +33,9 @@ RUNS = {"source_only": ("crosscity_digits_source_only.yaml", []),
 
 
 def target_miou(data: Path, config: str, extra: list[str], seed: int) -> float:
-    """Target-test mIoU of one run: the test's overrides with ``--seed_everything seed``."""
-    overrides = [*check._data_flags(data), "--trainer.max_steps", str(check.STEPS), "--trainer.accelerator", "cpu",
-                 "--trainer.devices", "1", "--seed_everything", str(seed), *extra]
+    """Target-test mIoU of one run: the test's run with ``--seed_everything seed``."""
     with tempfile.TemporaryDirectory() as work:
-        metrics = check.fit_and_test([str(check.EXPERIMENTS / "segmentation" / config)], overrides, work)
-    return metrics["test/miou"]
+        return check._target_miou(data, config, Path(work), extra, seed)
 
 
 def summarise(per_seed: dict[str, dict[str, float]]) -> dict[str, float]:

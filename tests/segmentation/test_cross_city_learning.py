@@ -56,9 +56,10 @@ def chance_miou(data: Path) -> float:
     return max(float(constant.compute()["mean_iou"]), float(uniform.compute()["mean_iou"]))
 
 
-def _target_miou(data: Path, config: str, workdir: Path, extra: list[str]) -> float:
+def _target_miou(data: Path, config: str, workdir: Path, extra: list[str], seed: int = SEED) -> float:
+    """Target-test mIoU of one run of ``config`` (``benchmarks/crosscity_seeds.py`` runs it at other seeds)."""
     overrides = [*_data_flags(data), "--trainer.max_steps", str(STEPS), "--trainer.accelerator", "cpu",
-                 "--trainer.devices", "1", "--seed_everything", str(SEED), *extra]
+                 "--trainer.devices", "1", "--seed_everything", str(seed), *extra]
     metrics = fit_and_test([str(EXPERIMENTS / "segmentation" / config)], overrides, str(workdir))
     return metrics["test/miou"]
 
