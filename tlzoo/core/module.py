@@ -17,6 +17,9 @@ What it fixes for every method, whatever its family:
 * **Exact resume.** Checkpoints carry the global random-number generators' states (Python, NumPy,
   torch CPU and CUDA), restored on resume, so dropout masks, random augmentation and anything else
   drawn from them continue as in an uninterrupted run.
+* **Evaluation in either mode.** Metric states made under ``trainer.validate`` / ``test`` (inference mode)
+  are given normal copies before a validation inside ``trainer.fit`` (:mod:`tlzoo.core.metric_states`), so
+  one model object can be validated, fitted and tested in any order.
 * **Checkpoints load outside the CLI.** :func:`allow_in_checkpoints` registers the config
   dataclasses stored in hyper-parameters with ``torch.load``'s ``weights_only`` allow-list.
 """
@@ -86,6 +89,19 @@ class ZooModule(LightningModule):
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
         self._batch_start_step = self.batches_done
         self._player_steps_this_batch = 0
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def on_validation_model_eval(self) -> None:
+        super().on_validation_model_eval()
+        from tlzoo.core.metric_states import held_metrics, states_to_current_mode
+
+        states_to_current_mode(held_metrics(self))
+
+    def on_test_model_eval(self) -> None:
+        super().on_test_model_eval()
+        from tlzoo.core.metric_states import held_metrics, states_to_current_mode
+
+        states_to_current_mode(held_metrics(self))
 
     # -- logging ------------------------------------------------------------------------------
     def log(self, name: str, value: Any, *args: Any, **kwargs: Any) -> None:
