@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tlzoo.data.base import evaluation_order
 from tlzoo.data.cifar10 import CIFAR10, CIFAR10_MEAN, CIFAR10_STD, FOLDER, load_cifar10
 from tlzoo.data.fixtures_cifar10 import LABEL_NAMES, write_cifar10
 from tlzoo.errors import DataNotFoundError, TLZooError
@@ -44,7 +45,7 @@ def test_splits_normalisation_and_augmentation(tmp_path: Path) -> None:
     assert dm.class_names == LABEL_NAMES and dm.num_classes == 10 and dm.input_shape == (3, 32, 32)
     x, y = next(iter(dm.val_dataloader()))
     assert x.shape == (4, 3, 32, 32) and y.dtype == torch.int64
-    raw = dm.val_set.images[:4].float() / 255
+    raw = dm.val_set.images[evaluation_order(10)[:4]].float() / 255  # evaluation loaders read a fixed permutation
     expected = (raw - torch.tensor(CIFAR10_MEAN).view(3, 1, 1)) / torch.tensor(CIFAR10_STD).view(3, 1, 1)
     assert torch.allclose(x, expected, atol=1e-5)
     assert torch.allclose(dm.spec.denormalize(x), raw, atol=1e-5)

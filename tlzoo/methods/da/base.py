@@ -192,12 +192,14 @@ class DomainAdaptationMethod(ZooModule):
     def adaptation_split_outputs(self) -> tuple[torch.Tensor, torch.Tensor] | None:
         """``(logits, features)`` of the *unlabelled target adaptation split* (``datamodule.target_train``, the
         data the method adapts on), never of the target test split: what label-free selection criteria may look
-        at. At most :attr:`label_free_examples` examples (the first ones; fewer under ``limit_val_batches``),
+        at. At most :attr:`label_free_examples` examples (the first ones of the split's fixed
+        :class:`~tlzoo.data.base.EvaluationOrder`, so every class of a class-sorted file is read; fewer under
+        ``limit_val_batches``),
         computed once per validation and shared by every criterion. Images come with the split's own
         transform; the global random generators are restored afterwards, so measuring does not change training."""
         from torch.utils.data import DataLoader, Subset
 
-        from tlzoo.data.base import Unlabeled
+        from tlzoo.data.base import Unlabeled, evaluation_order
         from tlzoo.data.tensor_loader import batched_fetch
 
         trainer = self._trainer
@@ -216,7 +218,8 @@ class DomainAdaptationMethod(ZooModule):
         elif limit is not None and limit < 1.0:
             n = max(1, int(n * limit))
         dataset, collate = batched_fetch(Unlabeled(data), None)  # whole batches from in-memory tensors
-        loader = DataLoader(Subset(dataset, range(n)), batch_size=batch_size, collate_fn=collate)
+        subset = evaluation_order(len(data))[:n].sort().values.tolist()  # every class, even in a class-sorted file
+        loader = DataLoader(Subset(dataset, subset), batch_size=batch_size, collate_fn=collate)
         logits, feats = [], []
         with torch.no_grad(), keep_rng_states():  # a measurement: training draws the same random numbers
             for x in loader:
