@@ -34,3 +34,21 @@ def test_console_help_lists_every_subcommand() -> None:
     for sub in ("fit", "validate", "test", "predict", "configs", "sweep", "report", "shallow", "analyze", "export",
                 "stylize"):
         assert f"\n  {sub} " in done.stdout, sub
+
+
+def test_a_run_builds_the_parser_of_its_own_subcommand_only() -> None:
+    """Each LightningCLI subcommand parser is built from every class's signature (~0.3 s): a run needs one."""
+    from tlzoo.cli import TLZooCLI
+
+    cli = TLZooCLI.__new__(TLZooCLI)  # only the argument list: no parser, no run
+    cli._argv = ["test", "-c", "experiments/dann_digits.yaml", "--ckpt_path", "fit.ckpt"]
+    assert list(cli.subcommands()) == ["test"]
+    assert cli.subcommands()["test"] == {"model", "dataloaders", "datamodule"}
+    cli._argv = ["fti", "-c", "x.yaml"]  # a typo: all four, so that the error lists them
+    assert list(cli.subcommands()) == ["fit", "validate", "test", "predict"]
+
+
+def test_a_mistyped_subcommand_is_answered_with_the_list() -> None:
+    done = subprocess.run([sys.executable, "-m", "tlzoo", "fti"], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "'fit', 'validate', 'test', 'predict'" in done.stderr
