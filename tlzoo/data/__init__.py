@@ -15,6 +15,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "CIFAR10": "tlzoo.data.cifar10",
     "CelebA": "tlzoo.data.celeba",
+    "CelebARaFD": "tlzoo.data.celeba_rafd",
     "CityscapesLabelsToPhoto": "tlzoo.data.cityscapes",
     "CityscapesSegmentation": "tlzoo.data.cityscapes",
     "CityscapesToCrossCity": "tlzoo.data.cross_city",

@@ -54,6 +54,22 @@ HAIR_COLOURS: tuple[str, ...] = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Gray
 SPLITS = {"train": 0, "val": 1, "test": 2}
 
 
+def select_attributes(attributes: list[str] | None) -> list[str]:
+    """``--data.attributes`` checked (distinct CelebA attributes); ``None``: StarGAN's five."""
+    attributes = list(attributes or STARGAN_ATTRIBUTES)
+    unknown = [a for a in attributes if a not in CELEBA_ATTRIBUTES]
+    if unknown or not attributes or len(set(attributes)) != len(attributes):
+        raise TLZooError(f"--data.attributes must be distinct CelebA attributes, got unknown {unknown} in "
+                         f"{attributes}; choose among {', '.join(CELEBA_ATTRIBUTES)}")
+    return attributes
+
+
+def hair_groups(attributes: list[str]) -> list[list[int]]:
+    """The exclusive group of the selected hair colours (module docstring), if two or more are selected."""
+    hair = [i for i, a in enumerate(attributes) if a in HAIR_COLOURS]
+    return [hair] if len(hair) > 1 else []
+
+
 def celeba_folder(root: str | Path) -> Path:
     """``<root>/celeba`` when it holds the files (torchvision's layout), else ``<root>``."""
     root = Path(root)
@@ -137,6 +153,44 @@ class CelebAImages(EpochKeyedDataset):
         return (x.float().div_(255.0) - 0.5) / 0.5, self.attrs[index]
 
 
+def celeba_splits(root: Path, attributes: list[str], crop_size: int, image_size: int, flip: bool,
+                  max_train_images: int | None, max_eval_images: int | None,
+                  seed: int) -> tuple[Path, dict[str, CelebAImages]]:
+    """The official partition of the CelebA files under ``root`` (module docstring) as ``(folder holding the files,
+    {"train" | "val" | "test": images with the ``attributes`` columns})``; flips on the training split only."""
+    folder = celeba_folder(root)
+    attr_file, part_file, images = (folder / "list_attr_celeba.txt", folder / "list_eval_partition.txt",
+                                    folder / "img_align_celeba")
+    for needed in (attr_file, part_file):
+        if not needed.is_file():
+            raise DataNotFoundError(layout_message(root, f"{needed} is missing"))
+    if not images.is_dir():
+        raise DataNotFoundError(layout_message(root, f"the image folder {images} is missing"))
+    files, names, values = read_attributes(attr_file)
+    missing = [a for a in attributes if a not in names]
+    if missing:
+        raise TLZooError(f"{attr_file} has no column for {missing}")
+    values = values[:, [names.index(a) for a in attributes]]
+    partition = read_partition(part_file)
+    absent = [f for f in files if f not in partition]
+    if absent:
+        raise TLZooError(f"{part_file} gives no split for {len(absent)} images of {attr_file}, e.g. {absent[0]}")
+    split_of = np.asarray([partition[f] for f in files])
+    sets = {}
+    for split, code in SPLITS.items():
+        idx = np.flatnonzero(split_of == code)
+        limit = max_train_images if split == "train" else max_eval_images
+        idx = idx[:limit] if limit is not None else idx
+        if len(idx) == 0:
+            raise DataNotFoundError(layout_message(root, f"the {split} split ({code} in {part_file.name}) is empty"))
+        first = images / files[idx[0]]
+        if not first.is_file():
+            raise DataNotFoundError(layout_message(root, f"the image {first} is missing"))
+        sets[split] = CelebAImages(images, [files[i] for i in idx], values[idx], crop_size, image_size,
+                                   flip=flip and split == "train", seed=seed)
+    return folder, sets
+
+
 class CelebA(MultiDomainDataModule):
     """CelebA with selected binary attributes, official partition (module docstring).
 
@@ -172,54 +226,20 @@ class CelebA(MultiDomainDataModule):
         seed: int | None = None,
     ) -> None:
         super().__init__(predict_folder=predict_folder, batch_size=batch_size, num_workers=num_workers, seed=seed)
-        attributes = list(attributes or STARGAN_ATTRIBUTES)
-        unknown = [a for a in attributes if a not in CELEBA_ATTRIBUTES]
-        if unknown or not attributes or len(set(attributes)) != len(attributes):
-            raise TLZooError(f"--data.attributes must be distinct CelebA attributes, got unknown {unknown} in "
-                             f"{attributes}; choose among {', '.join(CELEBA_ATTRIBUTES)}")
+        attributes = select_attributes(attributes)
         if crop_size < 1 or image_size < 1:
             raise TLZooError(f"--data.crop_size and --data.image_size must be >= 1, got {crop_size}, {image_size}")
         self.root = Path(root)
         self.domain_names = attributes
-        hair = [i for i, a in enumerate(attributes) if a in HAIR_COLOURS]
-        self.exclusive_groups = [hair] if len(hair) > 1 else []
+        self.exclusive_groups = hair_groups(attributes)
         self.crop_size, self.image_size, self.flip = crop_size, image_size, flip
         self.max_train_images, self.max_eval_images = max_train_images, max_eval_images
         self.set_spec(ImageSpec.symmetric(3, image_size), len(attributes), attributes)
         self.protocol = f"CelebA {self.root}, official partition, attributes {attributes}"
 
     def build(self) -> None:
-        folder = celeba_folder(self.root)
-        attr_file, part_file, images = (folder / "list_attr_celeba.txt", folder / "list_eval_partition.txt",
-                                        folder / "img_align_celeba")
-        for needed in (attr_file, part_file):
-            if not needed.is_file():
-                raise DataNotFoundError(layout_message(self.root, f"{needed} is missing"))
-        if not images.is_dir():
-            raise DataNotFoundError(layout_message(self.root, f"the image folder {images} is missing"))
-        files, names, values = read_attributes(attr_file)
-        missing = [a for a in self.domain_names if a not in names]
-        if missing:
-            raise TLZooError(f"{attr_file} has no column for {missing}")
-        values = values[:, [names.index(a) for a in self.domain_names]]
-        partition = read_partition(part_file)
-        absent = [f for f in files if f not in partition]
-        if absent:
-            raise TLZooError(f"{part_file} gives no split for {len(absent)} images of {attr_file}, e.g. {absent[0]}")
-        split_of = np.asarray([partition[f] for f in files])
-        sets = {}
-        for split, code in SPLITS.items():
-            idx = np.flatnonzero(split_of == code)
-            limit = self.max_train_images if split == "train" else self.max_eval_images
-            idx = idx[:limit] if limit is not None else idx
-            if len(idx) == 0:
-                raise DataNotFoundError(layout_message(self.root, f"the {split} split ({code} in {part_file.name}) "
-                                                                  "is empty"))
-            first = images / files[idx[0]]
-            if not first.is_file():
-                raise DataNotFoundError(layout_message(self.root, f"the image {first} is missing"))
-            sets[split] = CelebAImages(images, [files[i] for i in idx], values[idx], self.crop_size, self.image_size,
-                                       flip=self.flip and split == "train", seed=self.seed)
+        folder, sets = celeba_splits(self.root, self.domain_names, self.crop_size, self.image_size, self.flip,
+                                     self.max_train_images, self.max_eval_images, self.seed)
         self.train_set, self.val_set, self.test_set = sets["train"], sets["val"], sets["test"]
         counts = ", ".join(f"{s} {len(d)}" for s, d in sets.items())
         self.protocol = (f"CelebA {folder} official partition ({counts}); attributes {self.domain_names}; "

@@ -28,6 +28,8 @@ Choices and deviations:
   equally often; at most one member of each exclusive group on).
 * ``label_sets`` turns on the mask vector for training on several labelled data sets at once (Sec. 3.2):
   :mod:`tlzoo.methods.disentangle.stargan_mask`. Off by default (one data set, one label vector).
+  ``label_set_kinds`` gives each data set its own label kind, as the paper's CelebA (5 binary attributes, BCE)
+  + RaFD (8 expressions, one-hot, cross-entropy) training (:class:`tlzoo.data.celeba_rafd.CelebARaFD`).
 * Evaluation edits every held-out image towards each domain (``domains``), or flips each attribute
   (``attributes``; a hair colour is set, and the other hair colours cleared, as in the authors' test code),
   and logs ``cycle_l1`` (``|G(G(x, c), c') - x|`` in [0, 1] pixels, over all edits) and ``dcls_acc_real``
@@ -71,7 +73,8 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
     """StarGAN (Choi et al., CVPR 2018): multi-domain / multi-attribute image editing with one generator.
 
     Data: a :class:`tlzoo.data.multi_domain.MultiDomainDataModule` (``CelebA``, ``MultiDomainDigits``; with
-    ``label_sets``, one that declares the same ``label_sets``, e.g. ``DigitLabelSets``).
+    ``label_sets``, one that declares the same ``label_sets`` and label kinds, e.g. ``DigitLabelSets``,
+    ``CelebARaFD``).
 
     Args:
         num_domains: length of the label vector ``c`` (the data's attributes or domains; with ``label_sets``, the
@@ -90,6 +93,8 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         label_sets: the label width of each of several labelled data sets (e.g. ``[2, 10]``): turns on the mask
             vector (Sec. 3.2, :mod:`~tlzoo.methods.disentangle.stargan_mask`); batches then say which data set each
             image comes from. ``None``: one data set.
+        label_set_kinds: with ``label_sets``, the label kind of each data set (e.g. ``[attributes, domains]`` for
+            CelebA + RaFD); ``None``: ``label_kind`` for every data set. Must match the data's ``label_set_kinds``.
         g_optim: the generator's optimiser (Adam 1e-4, betas 0.5/0.999, linear decay from half-way).
         d_optim: the discriminator's optimiser (the same).
         evaluation: judges and FID/KID of the edits.
@@ -117,6 +122,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         n_critic: int = 5,
         target_sampling: Literal["shuffle", "uniform"] = "shuffle",
         label_sets: list[int] | None = None,
+        label_set_kinds: list[LabelKind] | None = None,
         g_optim: OptimConfig | None = None,
         d_optim: OptimConfig | None = None,
         evaluation: StarGANEval | None = None,
@@ -136,7 +142,9 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
             raise TLZooError(f"label_kind must be 'attributes' or 'domains', got {label_kind!r}")
         self.input_shape = shape
         self.num_domains, self.label_kind = int(num_domains), label_kind
-        self.mask_vector = MaskedLabels(label_sets, label_kind) if label_sets else None
+        if label_set_kinds and not label_sets:
+            raise TLZooError(f"label_set_kinds {list(label_set_kinds)} needs label_sets (the data sets' label widths)")
+        self.mask_vector = MaskedLabels(label_sets, label_set_kinds or label_kind) if label_sets else None
         if self.mask_vector is not None and self.mask_vector.n_labels != num_domains:
             raise TLZooError(f"with label_sets {list(label_sets or [])} StarGAN needs num_domains = their sum, "
                              f"{self.mask_vector.n_labels}; got {num_domains}")
@@ -214,21 +222,35 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         if names is None or kind is None or not isinstance(spec, ImageSpec):
             raise TLZooError(f"StarGAN needs a multi-domain data module (domain_names, label_kind, spec), e.g. CelebA "
                              f"or MultiDomainDigits; got {type(data).__name__}")
-        if kind != self.label_kind or len(names) != self.num_domains:
-            raise TLZooError(f"StarGAN was built for {self.num_domains} {self.label_kind} but the data has "
-                             f"{len(names)} {kind} ({names}): set --model.init_args.num_domains {len(names)} "
-                             f"--model.init_args.label_kind {kind}")
-        if tuple(spec.shape) != self.input_shape:
-            raise TLZooError(f"StarGAN was built for {self.input_shape} images but the data gives {tuple(spec.shape)}")
-        self.spec, self.domain_names = spec, [str(n) for n in names]
-        self.exclusive_groups = [list(g) for g in getattr(data, "exclusive_groups", [])]
         sets = getattr(data, "label_sets", None)
         mine = self.mask_vector.widths if self.mask_vector is not None else None
         if (list(sets) if sets else None) != mine:
             raise TLZooError(f"StarGAN was built for label_sets {mine} but the data has {sets}: set "
                              f"--model.init_args.label_sets {list(sets) if sets else 'null'}")
+        self._check_kinds(kind, getattr(data, "label_set_kinds", None), names)
+        if tuple(spec.shape) != self.input_shape:
+            raise TLZooError(f"StarGAN was built for {self.input_shape} images but the data gives {tuple(spec.shape)}")
+        self.spec, self.domain_names = spec, [str(n) for n in names]
+        self.exclusive_groups = [list(g) for g in getattr(data, "exclusive_groups", [])]
         if self.mask_vector is not None:
             self.mask_vector.check_names(self.domain_names, self.exclusive_groups)
+
+    def _check_kinds(self, kind: str, set_kinds: list[str] | None, names: list[str]) -> None:
+        """The label count and kind (one data set), or the kind of each data set (``label_sets``), against the
+        data's ``label_kind`` / ``label_set_kinds`` (a data module without the latter: ``label_kind`` for all)."""
+        if self.mask_vector is None and (kind != self.label_kind or len(names) != self.num_domains):
+            raise TLZooError(f"StarGAN was built for {self.num_domains} {self.label_kind} but the data has "
+                             f"{len(names)} {kind} ({names}): set --model.init_args.num_domains {len(names)} "
+                             f"--model.init_args.label_kind {kind}")
+        if self.mask_vector is None:
+            return
+        if len(names) != self.num_domains:
+            raise TLZooError(f"StarGAN was built for {self.num_domains} labels but the data has {len(names)} "
+                             f"({names}): set --model.init_args.num_domains {len(names)}")
+        theirs = [str(k) for k in set_kinds] if set_kinds else [kind] * self.mask_vector.n_sets
+        if theirs != self.mask_vector.kinds:
+            raise TLZooError(f"StarGAN was built for label_set_kinds {self.mask_vector.kinds} but the data has "
+                             f"{theirs}: set --model.init_args.label_set_kinds [{','.join(theirs)}]")
 
     # -- training -----------------------------------------------------------------------------
     def configure_players(self) -> dict[str, tuple[Any, OptimConfig]]:

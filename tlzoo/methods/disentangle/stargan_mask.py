@@ -14,9 +14,16 @@ associated to" the known labels. Target labels ``c`` of G are drawn within one d
 (the authors' code, which alternates whole batches between the data sets), with ``m`` set to it and the other
 blocks zero; the cycle ``G(G(x, c~), c~')`` uses the original ``c~'``.
 
-Batches (e.g. :class:`tlzoo.data.digit_label_sets.DigitLabelSets`): ``(x, y, labels, s)`` with ``s`` the int64 data
-set of each image and ``labels`` its labels inside the concatenation of the blocks: for ``domains`` the int64
-position of its label (``sum_{j<s} w_j + k``), for ``attributes`` ``(N, sum w_j)`` floats (only its block read).
+Each data set has its own label *kind* (``kinds``): a ``domains`` block is one-hot (one label per image,
+``-log D_cls`` a softmax cross-entropy over the block, e.g. RaFD's 8 expressions), an ``attributes`` block binary
+(any number on, ``-log D_cls`` a BCE summed over the block's attributes, e.g. CelebA's 5 attributes), as in the
+paper's CelebA + RaFD training; every branch on the kind (losses, uniform targets, D's accuracy, the evaluation
+and predict edits, the reading of unlabelled images) is taken per block.
+
+Batches (e.g. :class:`tlzoo.data.digit_label_sets.DigitLabelSets`, :class:`tlzoo.data.celeba_rafd.CelebARaFD`):
+``(x, y, labels, s)`` with ``s`` the int64 data set of each image and ``labels`` its labels inside the
+concatenation of the blocks: ``(N, sum w_j)`` floats (only its block read; one-hot inside a ``domains`` block), or,
+when every data set is of kind ``domains``, the int64 position of its label (``sum_{j<s} w_j + k``).
 Unlike the authors' code, a batch may mix the data sets; every loss term is per image, so this changes only how
 often each data set is seen per step, not the objective.
 
@@ -42,14 +49,18 @@ class MaskedLabels:
 
     Args:
         widths: the label width ``w_j`` of each data set (two or more).
-        kind: ``domains`` (one-hot blocks, cross-entropy) or ``attributes`` (binary blocks, BCE), every data set.
+        kinds: the label kind of each data set, ``domains`` (one-hot block, cross-entropy) or ``attributes``
+            (binary block, BCE); one string: that kind for every data set.
     """
 
-    def __init__(self, widths: Sequence[int], kind: str) -> None:
+    def __init__(self, widths: Sequence[int], kinds: str | Sequence[str]) -> None:
         self.widths = [int(w) for w in widths]
         if len(self.widths) < 2 or min(self.widths) < 1:
             raise TLZooError(f"label_sets needs the label widths of two or more data sets, each >= 1; got {widths}")
-        self.kind = kind
+        self.kinds = [kinds] * len(self.widths) if isinstance(kinds, str) else [str(k) for k in kinds]
+        if len(self.kinds) != len(self.widths) or not set(self.kinds) <= {"attributes", "domains"}:
+            raise TLZooError(f"label_set_kinds needs one of 'attributes' / 'domains' per data set of label_sets "
+                             f"{self.widths}; got {kinds!r}")
         self.starts = [sum(self.widths[:j]) for j in range(len(self.widths))]
         self.n_sets, self.n_labels = len(self.widths), sum(self.widths)
         self.dim = self.n_labels + self.n_sets
@@ -69,6 +80,9 @@ class MaskedLabels:
 
     def vectors(self, labels: torch.Tensor, dataset: torch.Tensor) -> torch.Tensor:
         """``c~`` ``(N, sum w + n)`` from the batch's ``labels`` and data sets (module docstring)."""
+        if labels.ndim == 1 and set(self.kinds) != {"domains"}:
+            raise TLZooError(f"label_set_kinds {self.kinds}: labels must be (N, {self.n_labels}) float vectors; "
+                             "int64 label positions serve only data sets that are all of kind 'domains'")
         part = F.one_hot(labels.long(), self.n_labels).float() if labels.ndim == 1 else labels.float()
         mask = F.one_hot(dataset.long(), self.n_sets).to(part)
         return torch.cat([part * self.known(dataset), mask], 1)
@@ -100,8 +114,9 @@ class MaskedLabels:
 
     # -- losses and targets -------------------------------------------------------------------
     def classification_loss(self, logits: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        """``-log D_cls`` on each image's known block only (cross-entropy, or BCE summed over the block's
-        attributes), averaged over the batch; the logits of unknown blocks get no gradient."""
+        """``-log D_cls`` on each image's known block only (its kind's: cross-entropy for ``domains``, BCE summed
+        over the block's attributes for ``attributes``), averaged over the batch; the logits of unknown blocks get
+        no gradient."""
         part, dataset = self.split(c)
         logits, total = logits.float(), logits.new_zeros((), dtype=torch.float32)
         for j in range(self.n_sets):
@@ -109,7 +124,7 @@ class MaskedLabels:
             if not bool(rows.any()):
                 continue
             lg, tg = logits[rows][:, b], part[rows][:, b].float()
-            if self.kind == "domains":
+            if self.kinds[j] == "domains":
                 total = total + F.cross_entropy(lg, tg.argmax(1), reduction="sum")
             else:
                 total = total + F.binary_cross_entropy_with_logits(lg, tg, reduction="sum")
@@ -117,7 +132,8 @@ class MaskedLabels:
 
     def sample_targets(self, c_org: torch.Tensor, sampling: str, groups: Sequence[Sequence[int]]) -> torch.Tensor:
         """Targets ``c~`` inside each image's own data set, mask unchanged: its block permuted among the batch's
-        images of that data set (``shuffle``) or drawn uniformly (``uniform``); the other blocks zero."""
+        images of that data set (``shuffle``) or drawn uniformly as the block's kind says (``uniform``: one domain,
+        or independent attributes with at most one member of each exclusive group); the other blocks zero."""
         part, dataset = self.split(c_org)
         c = torch.zeros_like(c_org)
         c[:, self.n_labels:] = c_org[:, self.n_labels:]
@@ -127,7 +143,7 @@ class MaskedLabels:
                 continue
             if sampling == "shuffle":
                 new = part[rows[torch.randperm(len(rows)).to(rows.device)], b]
-            elif self.kind == "domains":
+            elif self.kinds[j] == "domains":
                 new = F.one_hot(torch.randint(w, (len(rows),)), w).float()
             else:
                 new = torch.randint(0, 2, (len(rows), w)).float()
@@ -137,43 +153,46 @@ class MaskedLabels:
         return c
 
     def hits(self, logits: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        """Per image: D's accuracy on its known block (argmax, or the share of attributes with ``(logit > 0) == c``)."""
+        """Per image: D's accuracy on its known block, by the block's kind (argmax for ``domains``, the share of
+        attributes with ``(logit > 0) == c`` for ``attributes``)."""
         part, dataset = self.split(c)
         out = logits.new_zeros(len(c), dtype=torch.float32)
         for j in range(self.n_sets):
             rows, b = dataset == j, self.block(j)
             lg, tg = logits[rows][:, b], part[rows][:, b]
-            if self.kind == "domains":
+            if self.kinds[j] == "domains":
                 out[rows] = (lg.argmax(1) == tg.argmax(1)).float()
             else:
                 out[rows] = ((lg > 0).float() == tg).float().mean(1)
         return out
 
     def from_logits(self, logits: torch.Tensor) -> torch.Tensor:
-        """``c~`` of images whose labels are unknown (a folder): D's reading of the first data set's block."""
+        """``c~`` of images whose labels are unknown (a folder): D's reading of the first data set's block, as its
+        kind says (argmax domain, or the attributes with a positive logit)."""
         lg = logits[:, self.block(0)]
-        if self.kind == "domains":
+        if self.kinds[0] == "domains":
             return self.embed(F.one_hot(lg.argmax(1), self.widths[0]).float(), 0)
         return self.embed((lg > 0).float(), 0)
 
     # -- evaluation and predict edits ---------------------------------------------------------
     def evaluation_targets(self, c_org: torch.Tensor, names: Sequence[str],
                            groups: Sequence[Sequence[int]]) -> list[EditTarget]:
-        """Per data set ``j``, the single-data-set edits of its block, mask ``e_j`` (module docstring); scored on
-        every image of another data set and as :func:`evaluation_targets` says on data set ``j``'s own."""
+        """Per data set ``j``, the single-data-set edits of its block for its kind, mask ``e_j`` (module docstring);
+        scored on every image of another data set and as :func:`evaluation_targets` says on data set ``j``'s own."""
         part, dataset = self.split(c_org)
         out = []
         for j in range(self.n_sets):
             b = self.block(j)
             own = dataset == j
             sub = part[:, b] * own[:, None]
-            for t in evaluation_targets(sub, self.kind, list(names)[b], self.local_groups(groups, j)):
+            for t in evaluation_targets(sub, self.kinds[j], list(names)[b], self.local_groups(groups, j)):
                 out.append(EditTarget(t.name, b.start + t.index, self.embed(t.c, j), t.mask | ~own, t.kind))
         return out
 
     def parse_targets(self, strings: Sequence[str], names: Sequence[str],
                       groups: Sequence[Sequence[int]]) -> list[Callable[[torch.Tensor], torch.Tensor]]:
-        """``predict_targets`` strings: each names labels of one data set (the first name picks it)."""
+        """``predict_targets`` strings: each names labels of one data set (the first name picks it), in the syntax
+        of that data set's kind (a domain name, or ``+``-joined attribute settings)."""
         names = [str(n) for n in names]
         out: list[Callable[[torch.Tensor], torch.Tensor]] = []
         for text in strings:
@@ -181,7 +200,7 @@ class MaskedLabels:
             if first not in names:
                 raise TLZooError(f"predict target {text!r}: {first!r} is not a label of the data ({names})")
             j = self.set_of(names.index(first))
-            (sub_target,) = parse_targets([text], self.kind, names[self.block(j)], self.local_groups(groups, j))
+            (sub_target,) = parse_targets([text], self.kinds[j], names[self.block(j)], self.local_groups(groups, j))
 
             def apply(c_org: torch.Tensor, j: int = j, f: Callable = sub_target) -> torch.Tensor:
                 part, dataset = self.split(c_org)
