@@ -86,6 +86,14 @@ class EvaluationOrder(Sampler[int]):
         return iter(evaluation_order(self.n).tolist())
 
 
+def evaluation_generator() -> torch.Generator:
+    """The random generator of an evaluation (or prediction) loader, its own. Creating a DataLoader iterator draws
+    a seed from the loader's generator, by default the *global* one: each validation would then move the training
+    run's random stream (its noise, dropout and augmentation draws), and results would depend on how often the run
+    validates. Training loaders keep the global generator, which checkpoints save and resume restores."""
+    return torch.Generator().manual_seed(0)
+
+
 def evaluation_order(n: int) -> torch.Tensor:
     """The permutation of ``range(n)`` that :class:`EvaluationOrder` reads (a generator of its own, seed 0)."""
     return torch.randperm(n, generator=torch.Generator().manual_seed(0))
@@ -186,6 +194,7 @@ class TwoDomainDataModule(LightningDataModule):
             persistent_workers=self.num_workers > 0,
             pin_memory=torch.cuda.is_available(),
             collate_fn=collate_fn,
+            generator=None if shuffle else evaluation_generator(),
         )
 
 

@@ -48,7 +48,7 @@ import torch
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
-from tlzoo.data.base import check_loader_args, run_seed
+from tlzoo.data.base import check_loader_args, evaluation_generator, run_seed
 from tlzoo.data.paired_folders import LabelledSide
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.transforms import EpochKeyedDataset, EpochKeySampler, JointRandomCropFlip
@@ -257,6 +257,7 @@ class CityscapesSegmentation(LightningDataModule):
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
             pin_memory=torch.cuda.is_available(),
+            generator=None if train else evaluation_generator(),
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -24,7 +24,7 @@ import torch
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
-from tlzoo.data.base import EpochSeededSampler, run_seed
+from tlzoo.data.base import EpochSeededSampler, evaluation_generator, run_seed
 from tlzoo.data.spec import ImageSpec
 from tlzoo.errors import DataNotFoundError, TLZooError
 
@@ -172,7 +172,8 @@ class ContentImages(LightningDataModule):
         assert dataset is not None, "setup() builds the datasets first"
         sampler = EpochSeededSampler(dataset, self.seed) if shuffle else None  # type: ignore[arg-type]
         return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers,
-                          persistent_workers=self.num_workers > 0, drop_last=False)
+                          persistent_workers=self.num_workers > 0, drop_last=False,
+                          generator=None if shuffle else evaluation_generator())
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train_set, shuffle=True)

@@ -32,7 +32,14 @@ import torch
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from tlzoo.data.base import EpochSeededSampler, EvaluationOrder, check_loader_args, check_resumed_seed, run_seed
+from tlzoo.data.base import (
+    EpochSeededSampler,
+    EvaluationOrder,
+    check_loader_args,
+    check_resumed_seed,
+    evaluation_generator,
+    run_seed,
+)
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.usps_mnist import ByteImageDataset, DigitSplits, load_mnist_splits, load_usps_splits, resize_bytes
 from tlzoo.errors import TLZooError
@@ -94,7 +101,7 @@ class ClassificationDataModule(LightningDataModule):
         return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler,
                           drop_last=drop_last and len(dataset) >= self.batch_size,  # type: ignore[arg-type]
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
-                          pin_memory=torch.cuda.is_available())
+                          pin_memory=torch.cuda.is_available(), generator=None if shuffle else evaluation_generator())
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train_set, shuffle=True, drop_last=True)
