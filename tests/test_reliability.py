@@ -55,6 +55,16 @@ def test_checkpoint_of_another_method_is_refused_for_test_and_resume() -> None:
         _user_error(code, out, "is a SourceOnly model but the config asks for DANN")
 
 
+def test_values_the_data_module_sets_are_not_reported_as_differences() -> None:
+    """input_shape and num_classes come from the data when the model is built: a 16 px run tested with its config
+    must not be told that its default 28 px input_shape differs from the checkpoint's."""
+    from tlzoo.cli import _differences
+
+    configured = {"input_shape": [1, 28, 28], "num_classes": 10, "lr": 0.1, "optim": {"momentum": 0.9}}
+    stored = {"input_shape": [1, 16, 16], "num_classes": 5, "lr": 1.0, "optim": {"momentum": 0.9}}
+    assert _differences(configured, stored) == {"lr": (0.1, 1.0)}
+
+
 def test_explicit_flags_win_on_resume() -> None:
     code, out = _fit(DANN, "--trainer.limit_train_batches", "2", "--trainer.max_steps", "-1")
     assert code == 0, out

@@ -484,15 +484,15 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: value}
 
 
-#: Model arguments the CLI links from the data module (``None`` in the parsed config).
+#: Model arguments the CLI links from the data module when it builds the model (the parsed value is not used).
 LINKED = ("num_classes", "input_shape")
 
 
 def _differences(configured: Any, stored: Any) -> dict[str, tuple[Any, Any]]:
-    """``{key: (configured, stored)}`` for the leaf values both have and that differ."""
+    """``{key: (configured, stored)}`` for the leaf values both have and that differ; not the values the data
+    module sets when the model is built (``LINKED``: what the config says for them is never used)."""
     now, then = _flatten(configured), _flatten(stored)
-    return {k: (now[k], then[k]) for k in now.keys() & then.keys()
-            if now[k] != then[k] and not (now[k] is None and k in LINKED)}
+    return {k: (now[k], then[k]) for k in now.keys() & then.keys() if now[k] != then[k] and k not in LINKED}
 
 
 def _user_error(err: BaseException) -> TLZooError | None:
