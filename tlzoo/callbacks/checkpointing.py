@@ -115,6 +115,18 @@ class LatestCheckpoint(BestCheckpoint):
         super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1,
                          enable_version_counter=False)
 
+    def _should_save_on_train_epoch_end(self, trainer: Trainer) -> bool:
+        """Every epoch: at the end of its training when no validation follows it, else after that validation.
+        Lightning's own rule saves only after validations once ``check_val_every_n_epoch`` > 1, which loses the
+        epochs between them, and nothing at all when validation is also off (``--trainer.limit_val_batches 0``)."""
+        if self._save_on_train_epoch_end is not None or getattr(trainer, "_val_check_time_interval", None) is not None:
+            return super()._should_save_on_train_epoch_end(trainer)
+        if trainer.val_check_interval != 1.0:  # validation inside epochs: it saves
+            return super()._should_save_on_train_epoch_end(trainer)
+        every = trainer.check_val_every_n_epoch
+        validates = trainer.enable_validation and (every is None or (trainer.current_epoch + 1) % every == 0)
+        return not validates
+
 
 #: Exceptions that mean "the input is wrong": saving a state to resume from would only mislead.
 INPUT_ERRORS: tuple[type[BaseException], ...] = (TLZooError, MisconfigurationException)
