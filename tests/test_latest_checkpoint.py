@@ -65,3 +65,11 @@ def test_last_checkpoint_is_written_every_epoch(every: int, val_batches: int | N
     trainer.fit(model, _loader(), _loader())
     assert latest.saves == expected
     assert torch.load(tmp_path / "last.ckpt", weights_only=False)["global_step"] == 16
+
+
+def test_a_run_stopped_by_max_steps_inside_an_epoch_keeps_its_last_step(tmp_path: Path) -> None:
+    model, latest = Regressor(), Recorder(str(tmp_path))
+    trainer = cpu_trainer(None, max_steps=6, max_epochs=4, check_val_every_n_epoch=1, callbacks=[latest],
+                          enable_checkpointing=True, default_root_dir=tmp_path)
+    trainer.fit(model, _loader(), _loader())
+    assert torch.load(tmp_path / "last.ckpt", weights_only=False)["global_step"] == 6

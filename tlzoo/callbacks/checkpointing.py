@@ -116,16 +116,13 @@ class LatestCheckpoint(BestCheckpoint):
                          enable_version_counter=False)
 
     def _should_save_on_train_epoch_end(self, trainer: Trainer) -> bool:
-        """Every epoch: at the end of its training when no validation follows it, else after that validation.
+        """At the end of every training epoch, which comes after that epoch's validation (when it has one).
         Lightning's own rule saves only after validations once ``check_val_every_n_epoch`` > 1, which loses the
-        epochs between them, and nothing at all when validation is also off (``--trainer.limit_val_batches 0``)."""
+        epochs between them, and nothing at all when validation is also off (``--trainer.limit_val_batches 0``).
+        Validation inside epochs (``val_check_interval``) keeps Lightning's rule."""
         if self._save_on_train_epoch_end is not None or getattr(trainer, "_val_check_time_interval", None) is not None:
             return super()._should_save_on_train_epoch_end(trainer)
-        if trainer.val_check_interval != 1.0:  # validation inside epochs: it saves
-            return super()._should_save_on_train_epoch_end(trainer)
-        every = trainer.check_val_every_n_epoch
-        validates = trainer.enable_validation and (every is None or (trainer.current_epoch + 1) % every == 0)
-        return not validates
+        return trainer.val_check_interval == 1.0
 
 
 #: Exceptions that mean "the input is wrong": saving a state to resume from would only mislead.
