@@ -39,7 +39,7 @@ def held_metrics(owner: nn.Module) -> Iterator[Any]:
 
     yield from walk(owner, 0)
     for name, value in vars(owner).items():
-        if not name.startswith("_modules") and isinstance(value, (dict, list, tuple)):
+        if name != "_modules" and isinstance(value, (dict, list, tuple)):  # submodules: walked above
             yield from walk(value, 2)
 
 

@@ -93,12 +93,13 @@ class ZooModule(LightningModule):
     # -- evaluation ---------------------------------------------------------------------------
     def on_validation_model_eval(self) -> None:
         super().on_validation_model_eval()
-        from tlzoo.core.metric_states import held_metrics, states_to_current_mode
-
-        states_to_current_mode(held_metrics(self))
+        self._metric_states_to_current_mode()
 
     def on_test_model_eval(self) -> None:
         super().on_test_model_eval()
+        self._metric_states_to_current_mode()
+
+    def _metric_states_to_current_mode(self) -> None:
         from tlzoo.core.metric_states import held_metrics, states_to_current_mode
 
         states_to_current_mode(held_metrics(self))
