@@ -12,6 +12,7 @@ import torch
 from lightning.pytorch import Trainer, seed_everything
 
 from tests.contracts.cases_stargan import TinyMultiDomain, tiny_stargan
+from tests.disentangle.tiny import TINY_STARGAN_CLI
 from tlzoo.errors import TLZooError
 from tlzoo.methods.disentangle.stargan_targets import evaluation_targets, parse_targets
 from tlzoo.nn.stargan import StarGANDiscriminator, StarGANGenerator, tile_labels
@@ -181,8 +182,7 @@ def test_cli_predict_writes_the_edited_test_images() -> None:
     from tests.helpers import EXPERIMENTS, QUICK, run_cli
 
     config = str(EXPERIMENTS / "disentangle" / "stargan_digits.yaml")
-    small = ["--model.init_args.base_channels", "4", "--model.init_args.residual_blocks", "1",
-             "--model.init_args.discriminator_channels", "4", "--data.batch_size", "4", "--trainer.logger", "false"]
+    small = TINY_STARGAN_CLI
     code, out = run_cli(["fit", "-c", config, *QUICK, *small])
     assert code == 0, out
     ckpt = next(Path("runs").rglob("last.ckpt"))

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from lightning.pytorch import Trainer
 
+from tests.disentangle.tiny import TINY_STARGAN_CLI
 from tlzoo.data.celeba_rafd import RAFD_EXPRESSIONS, CelebARaFD, SharedKeySampler, read_rafd_folder
 from tlzoo.data.fixtures_celeba import write_celeba
 from tlzoo.data.fixtures_rafd import write_rafd
@@ -223,9 +224,7 @@ def test_cli_fits_and_predicts_the_yaml_on_fixtures(roots: tuple[Path, Path]) ->
 
     config = str(EXPERIMENTS / "disentangle" / "stargan_celeba_rafd.yaml")
     small = ["--data.root", str(roots[0]), "--data.rafd_root", str(roots[1]), "--data.image_size", "32",
-             "--data.batch_size", "4", "--data.num_workers", "0", "--model.init_args.base_channels", "4",
-             "--model.init_args.residual_blocks", "1", "--model.init_args.discriminator_channels", "4",
-             "--model.init_args.discriminator_layers", "3", "--trainer.logger", "false"]
+             "--data.num_workers", "0", "--model.init_args.discriminator_layers", "3", *TINY_STARGAN_CLI]
     code, out = run_cli(["fit", "-c", config, *QUICK, *small])
     assert code == 0, out
     ckpt = next(Path("runs").rglob("last.ckpt"))

@@ -9,6 +9,11 @@ from tlzoo.data.labelled import ClassificationDataModule
 from tlzoo.data.spec import ImageSpec
 from tlzoo.data.usps_mnist import ByteImageDataset
 
+#: CLI flags that make a StarGAN YAML's networks tiny (4 channels, one residual block) and run without a logger.
+TINY_STARGAN_CLI = ["--model.init_args.base_channels", "4", "--model.init_args.residual_blocks", "1",
+                    "--model.init_args.discriminator_channels", "4", "--data.batch_size", "4",
+                    "--trainer.logger", "false"]
+
 
 class TinyLabelled(ClassificationDataModule):
     """Random 1x16x16 uint8 images, ``n`` per split, labels ``i % num_classes``; class ``k`` images are
