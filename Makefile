@@ -34,6 +34,7 @@ bench:  ## accuracy (3 seeds), throughput, the main job's time and memory, the p
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/throughput_main_job.py
 	$(BIN)/python benchmarks/memory_main_job.py --imports
+	$(BIN)/python benchmarks/memory_stages.py
 	$(BIN)/python benchmarks/peer_dann.py --steps 300
 
 bench-peer:  ## install pytorch-adapt 0.0.83 for `make bench` (its torchmetrics==0.9.3 pin is skipped: --no-deps)

@@ -1,0 +1,25 @@
+"""The memory probe of ``benchmarks/memory_stages.py`` reads this process's figures from ``/proc``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/self/status (Linux)")
+
+
+def test_memory_reads_rss_and_its_parts() -> None:
+    from rss_probe import memory
+
+    before = memory()
+    assert set(before) == {"rss_mb", "anon_mb", "file_mb", "hwm_mb"}
+    assert before["anon_mb"] + before["file_mb"] <= before["rss_mb"] + 1
+    block = bytearray(b"\x01") * (64 * 1024 * 1024)  # written, so resident: 64 MB more
+    after = memory()
+    assert after["anon_mb"] - before["anon_mb"] >= 60
+    assert after["hwm_mb"] >= after["rss_mb"]
+    del block
