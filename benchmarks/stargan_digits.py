@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--residual-blocks", type=int, default=3)
     p.add_argument("--n-critic", type=int, default=5)
     p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--lambda-idt", type=float, default=0.0,
+                   help="weight of the identity term ||G(x, c') - x||_1 (0: the paper's objective)")
     p.add_argument("--target-sampling", choices=["shuffle", "uniform"], default="shuffle")
     p.add_argument("--test-per-domain", type=int, default=None,
                    help="score only this many test images of each domain, evenly spaced (None: all)")
@@ -77,7 +79,8 @@ def main(argv: list[str] | None = None) -> dict:
     optim = OptimConfig(name="adam", lr=args.lr, betas=(0.5, 0.999), schedule="linear_decay", decay_start=0.5)
     model = StarGAN(num_domains=len(args.domains), label_kind="domains", base_channels=args.base_channels,
                     residual_blocks=args.residual_blocks, discriminator_channels=args.base_channels,
-                    discriminator_layers=3, n_critic=args.n_critic, target_sampling=args.target_sampling,
+                    discriminator_layers=3, n_critic=args.n_critic, lambda_idt=args.lambda_idt,
+                    target_sampling=args.target_sampling,
                     g_optim=optim, d_optim=optim, input_shape=dm.input_shape)
     model.set_judges(judge, class_judge)
 

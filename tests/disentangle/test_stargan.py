@@ -84,6 +84,24 @@ def test_generator_losses_by_hand() -> None:
     assert got["rec"].item() == pytest.approx(rec.item(), rel=1e-5)
     assert got["cls"].item() == pytest.approx(cls.item(), rel=1e-5)
     assert got["total"].item() == pytest.approx((-src.mean() + 2 * cls + 3 * rec).item(), rel=1e-5)
+    assert "idt" not in got  # the paper's objective: no identity term unless asked for
+
+
+def test_identity_term_by_hand() -> None:
+    """``lambda_idt``: ``||G(x, c') - x||_1`` (a mean over pixels) added to G's objective with its weight."""
+    torch.manual_seed(0)
+    model = tiny_stargan("domains", lambda_cls=2.0, lambda_rec=3.0, lambda_idt=5.0)
+    x = torch.rand(2, 1, 16, 16) * 2 - 1
+    c_org, c_trg = torch.eye(3)[[0, 2]], torch.eye(3)[[1, 1]]
+    got = model.generator_losses(x, c_org, c_trg)
+    idt = (model.generator(x, c_org) - x).abs().mean()
+    assert got["idt"].item() == pytest.approx(idt.item(), rel=1e-5)
+    without = got["adv"] + 2 * got["cls"] + 3 * got["rec"]
+    assert got["total"].item() == pytest.approx((without + 5 * idt).item(), rel=1e-5)
+    got["total"].backward()  # the term reaches G's weights
+    assert all(p.grad is not None for p in model.generator.parameters())
+    with pytest.raises(TLZooError, match="non-negative"):
+        tiny_stargan("domains", lambda_idt=-1.0)
 
 
 def test_evaluation_edits_set_hair_colours_and_flip_the_rest() -> None:
@@ -197,17 +215,18 @@ def test_cli_predict_writes_the_edited_test_images() -> None:
 
 @pytest.mark.slow
 def test_learns_to_edit_uci_and_mnist_digits() -> None:
-    """The digit *domain* (uci vs mnist, both embedded, 32 px) is the label; the run of docs/stargan.md. A domain judge
-    and a digit judge are trained on real training images only. After 600 batches the edits are read as the requested
-    domain and edit back to their input; whether they keep the digit is measured (``class_kept``), not asserted: at
-    this length they do not (docs/stargan.md)."""
+    """The digit *domain* (uci vs mnist, both embedded, 32 px) is the label; the run of docs/stargan.md, with the
+    identity term of stargan_digits.yaml. A domain judge and a digit judge are trained on real training images only.
+    After 600 batches the edits are read as the requested domain, edit back to their input and keep their digit
+    (measured: 0.99 / 0.90 at seed 0; without the identity term the digit is kept on 1% of the edits)."""
     from benchmarks.stargan_digits import main
 
     result = main(["--steps", "600", "--n-critic", "2", "--lr", "2e-4", "--target-sampling", "uniform",
-                   "--test-per-domain", "400"])
+                   "--test-per-domain", "400", "--lambda-idt", "10"])
     trained, untrained = result["trained"], result["untrained"]
     assert result["domain_judge_acc_real_test"] > 0.95 and result["class_judge_acc_real_test"] > 0.9
     assert trained["test/edit_acc_uci"] > 0.9 > 0.5 > untrained["test/edit_acc_uci"]
     assert trained["test/edit_acc_mnist"] > 0.9
     assert trained["test/cycle_l1"] < 0.5 * untrained["test/cycle_l1"]
     assert trained["test/dcls_acc_real"] > 0.9
+    assert trained["test/class_kept"] > 0.75 > 0.2 > untrained["test/class_kept"]

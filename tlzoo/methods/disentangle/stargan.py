@@ -26,6 +26,12 @@ Choices and deviations:
 * Target labels are the batch's real labels in a random order (``target_sampling="shuffle"``, the authors'
   code: it keeps the attribute combinations realistic), or uniform draws (``"uniform"``: every domain
   equally often; at most one member of each exclusive group on).
+* ``lambda_idt`` (0 by default, the paper) adds an identity term ``lambda_idt E_x ||G(x, c') - x||_1``: an
+  image edited towards the labels it already has should come back unchanged (CycleGAN's identity loss, Zhu et
+  al., ICCV 2017, Sec. 5.2; DTN's ``L_TID``). Nothing in the paper's objective ties an edit to its input except
+  the cycle, which the generator can meet by hiding the input in an unrelated output (Chu et al., "CycleGAN, a
+  Master of Steganography", arXiv 1712.02950): on digit domains the digit is then lost; the term anchors ``G``
+  at the identity, so that an edit changes what the labels ask for and keeps the rest.
 * ``label_sets`` turns on the mask vector for training on several labelled data sets at once (Sec. 3.2):
   :mod:`tlzoo.methods.disentangle.stargan_mask`. Off by default (one data set, one label vector).
   ``label_set_kinds`` gives each data set its own label kind, as the paper's CelebA (5 binary attributes, BCE)
@@ -57,7 +63,7 @@ from tlzoo.methods.disentangle.stargan_eval import StarGANEval, StarGANEvaluatio
 from tlzoo.methods.disentangle.stargan_mask import MaskedLabels
 from tlzoo.methods.disentangle.stargan_targets import parse_targets
 from tlzoo.nn.losses.adversarial import gradient_penalty
-from tlzoo.nn.losses.reconstruction import cycle_consistency_loss
+from tlzoo.nn.losses.reconstruction import cycle_consistency_loss, identity_loss
 from tlzoo.nn.stargan import StarGANDiscriminator, StarGANGenerator
 
 LabelKind = Literal["attributes", "domains"]
@@ -88,6 +94,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         lambda_cls: weight of the domain classification terms (1).
         lambda_rec: weight of the reconstruction (cycle) term (10).
         lambda_gp: weight of the gradient penalty (10).
+        lambda_idt: weight of the identity term ``||G(x, c') - x||_1`` (0: off, the paper; not in the paper).
         n_critic: discriminator updates per generator update (5).
         target_sampling: ``shuffle`` (the batch's labels permuted, the authors' code) or ``uniform``.
         label_sets: the label width of each of several labelled data sets (e.g. ``[2, 10]``): turns on the mask
@@ -119,6 +126,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         lambda_cls: float = 1.0,
         lambda_rec: float = 10.0,
         lambda_gp: float = 10.0,
+        lambda_idt: float = 0.0,
         n_critic: int = 5,
         target_sampling: Literal["shuffle", "uniform"] = "shuffle",
         label_sets: list[int] | None = None,
@@ -135,9 +143,9 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         shape = tuple(int(v) for v in (input_shape or (3, 128, 128)))
         if len(shape) != 3 or shape[1] != shape[2]:
             raise TLZooError(f"StarGAN edits square images (C, H, H); got input_shape {shape}")
-        if num_domains < 1 or n_critic < 1 or min(lambda_cls, lambda_rec, lambda_gp) < 0:
+        if num_domains < 1 or n_critic < 1 or min(lambda_cls, lambda_rec, lambda_gp, lambda_idt) < 0:
             raise TLZooError(f"StarGAN needs num_domains >= 1, n_critic >= 1 and non-negative weights; got "
-                             f"{num_domains}, {n_critic}, {lambda_cls}, {lambda_rec}, {lambda_gp}")
+                             f"{num_domains}, {n_critic}, {lambda_cls}, {lambda_rec}, {lambda_gp}, {lambda_idt}")
         if label_kind not in ("attributes", "domains"):
             raise TLZooError(f"label_kind must be 'attributes' or 'domains', got {label_kind!r}")
         self.input_shape = shape
@@ -155,6 +163,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         self.discriminator = StarGANDiscriminator(shape[0], shape[1], num_domains, discriminator_channels,
                                                   discriminator_layers)
         self.lambda_cls, self.lambda_rec, self.lambda_gp = lambda_cls, lambda_rec, lambda_gp
+        self.lambda_idt = lambda_idt
         self.n_critic, self.target_sampling = n_critic, target_sampling
         self.g_optim, self.d_optim = g_optim or stargan_optim(), d_optim or stargan_optim()
         self.evaluation = evaluation or StarGANEval()
@@ -268,14 +277,19 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
         return {"adv": adv, "gp": gp, "cls": cls, "total": total}
 
     def generator_losses(self, x: torch.Tensor, c_org: torch.Tensor, c_trg: torch.Tensor) -> dict[str, torch.Tensor]:
-        """``L_adv``, ``L_cls^f`` and ``L_rec``; ``total = L_adv + lambda_cls L_cls^f + lambda_rec L_rec``."""
+        """``L_adv``, ``L_cls^f``, ``L_rec`` and, with ``lambda_idt > 0``, the identity term ``idt``;
+        ``total = L_adv + lambda_cls L_cls^f + lambda_rec L_rec [+ lambda_idt idt]``."""
         fake = self.edit(x, c_trg)
         src_fake, cls_fake = self.discriminator(fake)
         adv = -src_fake.float().mean()
         cls = self.classification_loss(cls_fake, c_trg)
         rec = cycle_consistency_loss(x, self.edit(fake, c_org))
         total = adv + self.lambda_cls * cls + self.lambda_rec * rec
-        return {"adv": adv, "cls": cls, "rec": rec, "total": total}
+        parts = {"adv": adv, "cls": cls, "rec": rec}
+        if self.lambda_idt > 0:
+            parts["idt"] = identity_loss(x, self.edit(x, c_org))
+            total = total + self.lambda_idt * parts["idt"]
+        return {**parts, "total": total}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
         x = batch[0]
@@ -300,8 +314,7 @@ class StarGAN(StarGANEvaluation, AdversarialMixin, ZooModule):
                 return g_parts["total"]
 
             logs["train/g_loss"] = self.player_step("G", g_objective)
-            logs.update({"train/g_adv": g_parts["adv"].detach(), "train/g_cls": g_parts["cls"].detach(),
-                         "train/g_rec": g_parts["rec"].detach()})
+            logs.update({f"train/g_{name}": value.detach() for name, value in g_parts.items() if name != "total"})
         self.log_train(logs)
 
     # -- predict and pictures -----------------------------------------------------------------
