@@ -26,6 +26,7 @@ from tlzoo.methods.translation.pix2pix import gan_optim
 from tlzoo.metrics.clustering import PairCounts, hungarian_accuracy
 from tlzoo.nn.discriminators import DCGANDiscriminator
 from tlzoo.nn.generators import DCGANGenerator
+from tlzoo.nn.infogan_nets import PAPER_LEAKY_SLOPE, InfoGANMNISTDiscriminator, InfoGANMNISTGenerator
 from tlzoo.nn.losses.adversarial import GANLoss, GANMode
 
 
@@ -61,16 +62,22 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
     to classes the same way; ``d_loss``. The image grid shows a row per categorical code (same ``z`` and continuous
     codes in each column) and, per continuous code, a sweep from -2 to 2 (the paper's Fig. 2 range).
 
-    Code vs. paper: ``generator`` = G, ``discriminator`` = D (a :class:`~tlzoo.nn.discriminators.DCGANDiscriminator`:
-    ``features`` is the body shared with Q, ``head`` D's output), ``q_head`` = Q's extra layers (FC 128 - BN -
+    Code vs. paper: ``generator`` = G, ``discriminator`` = D (a :class:`~tlzoo.nn.discriminators.DCGANDiscriminator`
+    or, with ``networks="paper"``, a :class:`~tlzoo.nn.infogan_nets.InfoGANMNISTDiscriminator`: ``features`` is the
+    body shared with Q, ``head`` D's output), ``q_head`` = Q's extra layers (FC 128 - BN -
     LeakyReLU - FC, as in appendix C.1), ``latent_dim`` = the 62 noise variables, ``categories`` = ``K``,
     ``lambda_cat`` / ``lambda_cont`` = ``lambda`` for the discrete and continuous codes.
 
-    Deviations: DCGAN-style convolutional D / G, narrower than the authors' MNIST networks (their D: conv 64 -
-    conv 128 - BN - FC 1024 - BN, Q an FC 128 - BN head on the FC 1024 layer; their G: FC 1024 - FC 7x7x128 -
-    deconv 64 - deconv 1, all with BN; here no FC 1024 layers and ``base_channels`` / ``discriminator_channels``
-    set the widths); a ``tanh`` output instead of their Bernoulli-mean (sigmoid) output; the continuous codes'
-    Gaussian has a fixed unit variance instead of a learnt one (the paper says fixing it is sufficient, Sec. 6).
+    Networks (``networks``): ``dcgan`` (the default) is DCGAN-style convolutional D / G, narrower than the
+    authors' MNIST networks (no FC 1024 layers; ``base_channels`` / ``discriminator_channels`` set the widths;
+    Q's LeakyReLU has slope 0.2); ``paper`` is the paper's own MNIST networks of appendix C.1
+    (:mod:`tlzoo.nn.infogan_nets`; D: conv 64 - conv 128 - BN - FC 1024 - BN, LeakyReLU 0.1; Q an FC 128 - BN -
+    LeakyReLU 0.1 - FC head on the FC 1024 layer; G: FC 1024 - FC 7x7x128 - deconv 64 - deconv 1, all but the
+    output with BN), for 28x28 one-channel images only, ``base_channels`` / ``discriminator_channels`` unused.
+
+    Deviations: the default ``dcgan`` networks (above); a ``tanh`` output instead of their Bernoulli-mean
+    (sigmoid) output; the continuous codes' Gaussian has a fixed unit variance instead of a learnt one (the paper
+    says fixing it is sufficient, Sec. 6).
     The paper's learning rates (2e-4 for D and Q, 1e-3 for G) are ``optim`` and ``generator_optim`` in
     ``experiments/disentangle/infogan_mnist.yaml``; by default both players use ``optim``. The authors' launcher
     (``run_mnist_exp.py``) draws the 62 noise variables from ``U(-1, 1)`` (``noise="uniform"``, the YAML's
@@ -84,8 +91,8 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
         continuous_codes: number of ``Unif(-1, 1)`` codes (2).
         lambda_cat: weight of the categorical MI term (1).
         lambda_cont: weight of the continuous MI term (0.1).
-        base_channels: generator width.
-        discriminator_channels: discriminator width.
+        base_channels: generator width (``networks="dcgan"`` only).
+        discriminator_channels: discriminator width (``networks="dcgan"`` only).
         q_hidden: width of Q's hidden layer (128).
         noise: distribution of the incompressible noise ``z``: ``normal`` ``N(0, I)`` or ``uniform`` ``U(-1, 1)``
             (the authors' MNIST launcher, ``Uniform(62)``).
@@ -93,6 +100,8 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
         optim: optimiser of D and Q (the paper: Adam 2e-4).
         generator_optim: optimiser of G (the paper: Adam 1e-3); ``None``: ``optim``.
         evaluation: judge / FID settings.
+        networks: ``dcgan`` (DCGAN-style D / G of ``base_channels`` / ``discriminator_channels`` widths) or
+            ``paper`` (the paper's MNIST networks, appendix C.1; needs ``input_shape`` ``(1, 28, 28)``).
     """
 
     conditional = False
@@ -102,7 +111,8 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
                  base_channels: int = 64, discriminator_channels: int = 64, q_hidden: int = 128,
                  noise: Literal["normal", "uniform"] = "normal", gan_mode: GANMode = "vanilla",
                  optim: OptimConfig | None = None,
-                 generator_optim: OptimConfig | None = None, evaluation: GenerationEval | None = None) -> None:
+                 generator_optim: OptimConfig | None = None, evaluation: GenerationEval | None = None,
+                 networks: Literal["dcgan", "paper"] = "dcgan") -> None:
         super().__init__(num_classes, input_shape, latent_dim, evaluation)
         self.save_hyperparameters()
         if categories < 2 or continuous_codes < 0 or lambda_cat < 0 or lambda_cont < 0:
@@ -113,11 +123,27 @@ class InfoGAN(AdversarialMixin, ConditionalGenerativeMethod):
         self.categories, self.continuous_codes = categories, continuous_codes
         self.noise = noise
         self.lambda_cat, self.lambda_cont = lambda_cat, lambda_cont
-        self.generator = DCGANGenerator(latent_dim + categories + continuous_codes, self.channels, self.image_size,
-                                        base_channels)
-        self.discriminator = DCGANDiscriminator(self.channels, self.image_size, discriminator_channels)
+        if networks not in ("dcgan", "paper"):
+            raise ValueError(f"InfoGAN networks (--model.init_args.networks) must be 'dcgan' or 'paper', got "
+                             f"{networks!r}")
+        if networks == "paper" and tuple(self.input_shape) != (1, 28, 28):
+            raise ValueError("--model.init_args.networks paper is the paper's MNIST networks (appendix C.1) and needs "
+                             f"1x28x28 images, got input_shape {tuple(self.input_shape)}; use "
+                             "--model.init_args.networks dcgan for other data")
+        self.networks = networks
+        input_dim = latent_dim + categories + continuous_codes
+        self.generator: nn.Module
+        self.discriminator: DCGANDiscriminator | InfoGANMNISTDiscriminator
+        if networks == "paper":
+            self.generator = InfoGANMNISTGenerator(input_dim, self.channels)
+            self.discriminator = InfoGANMNISTDiscriminator(self.channels, self.image_size)
+        else:
+            self.generator = DCGANGenerator(input_dim, self.channels, self.image_size, base_channels)
+            self.discriminator = DCGANDiscriminator(self.channels, self.image_size, discriminator_channels)
+        slope = PAPER_LEAKY_SLOPE if networks == "paper" else 0.2
         self.q_head = nn.Sequential(nn.Linear(self.discriminator.feature_dim, q_hidden), nn.BatchNorm1d(q_hidden),
-                                    nn.LeakyReLU(0.2, inplace=True), nn.Linear(q_hidden, categories + continuous_codes))
+                                    nn.LeakyReLU(slope, inplace=True),
+                                    nn.Linear(q_hidden, categories + continuous_codes))
         self.gan = GANLoss(gan_mode)
         self.optim_cfg = optim or gan_optim()
         self.generator_optim_cfg = generator_optim or self.optim_cfg
