@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import sys
 from pathlib import Path
 
@@ -18,8 +19,11 @@ def test_memory_reads_rss_and_its_parts() -> None:
     before = memory()
     assert set(before) == {"rss_mb", "anon_mb", "file_mb", "hwm_mb"}
     assert before["anon_mb"] + before["file_mb"] <= before["rss_mb"] + 1
-    block = bytearray(b"\x01") * (64 * 1024 * 1024)  # written, so resident: 64 MB more
-    after = memory()
+    size = 64 * 1024 * 1024
+    # fresh private anonymous pages (a heap block could reuse free memory that is already resident)
+    with mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) as block:
+        for offset in range(0, size, mmap.PAGESIZE):
+            block[offset] = 1  # a page counts once written
+        after = memory()
     assert after["anon_mb"] - before["anon_mb"] >= 60
     assert after["hwm_mb"] >= after["rss_mb"]
-    del block
