@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -58,21 +59,21 @@ def main() -> None:
         env["OMP_NUM_THREADS"] = str(args.threads)
     result: dict = {"command": "python benchmarks/memory_stages.py " + " ".join(sys.argv[1:]),
                     "omp_num_threads": env.get("OMP_NUM_THREADS", "default"), "cpu_count": os.cpu_count()}
+    tlzoo = shutil.which("tlzoo", path=str(Path(sys.executable).parent)) or "tlzoo"
+    job = [tlzoo, "fit", "-c", "dann_digits", "--trainer.max_epochs", str(args.epochs), "--trainer.logger", "false",
+           "--trainer.enable_progress_bar", "false", "--trainer.callbacks+=rss_probe.StageProbe"]
+    with tempfile.TemporaryDirectory() as work:  # the job first: this process's only child so far
+        out = subprocess.run([*job, "--trainer.default_root_dir", work], capture_output=True, text=True, env=env,
+                             cwd=work)
+    if out.returncode:
+        raise SystemExit(f"the job failed:\n{out.stderr[-3000:]}")
+    result["job_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
     lightning = subprocess.run([sys.executable, "-c", _IMPORT_LIGHTNING.format(here=str(HERE))],
                                capture_output=True, text=True, env=env, check=True)
     result["import_lightning_in_process"] = json.loads(lightning.stdout.strip().splitlines()[-1])
     result["import_lightning_peak_mb"] = peak_mb([sys.executable, "-c", "import lightning"], env)
     result["import_lightning_peak_without_shutdown_mb"] = peak_mb(
         [sys.executable, "-c", "import lightning, os; os._exit(0)"], env)
-    tlzoo = shutil.which("tlzoo", path=str(Path(sys.executable).parent)) or "tlzoo"
-    job = [tlzoo, "fit", "-c", "dann_digits", "--trainer.max_epochs", str(args.epochs), "--trainer.logger", "false",
-           "--trainer.enable_progress_bar", "false", "--trainer.callbacks+=rss_probe.StageProbe"]
-    with tempfile.TemporaryDirectory() as work:
-        out = subprocess.run([*job, "--trainer.default_root_dir", work], capture_output=True, text=True, env=env,
-                             cwd=work)
-        if out.returncode:
-            raise SystemExit(f"the job failed:\n{out.stderr[-3000:]}")
-        result["job_peak_mb"] = peak_mb([*job, "--trainer.default_root_dir", work], env)
     stages = [json.loads(line[4:]) for line in out.stdout.splitlines() if line.startswith("RSS ")]
     result["stages"] = stages
     base = result["import_lightning_in_process"]["rss_mb"]
