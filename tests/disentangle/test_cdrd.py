@@ -17,6 +17,9 @@ def _model(**kwargs) -> CDRD:
     return CDRD(10, (1, 28, 28), latent_dim=8, generator_channels=4, discriminator_channels=4, **kwargs)
 
 
+NETWORKS = pytest.mark.parametrize("networks", ["dcgan", "paper"])
+
+
 def _batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(1)
     return torch.rand(4, 1, 28, 28, generator=g) * 2 - 1, torch.rand(4, 1, 28, 28, generator=g) * 2 - 1, \
@@ -36,8 +39,10 @@ def _bce(logits: torch.Tensor, label: float) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, label))
 
 
-def test_cdrd_objectives_by_hand() -> None:
-    model = _model(disentangle_weight=0.7).eval()  # fixed BatchNorm: the recomputation sees the same numbers
+@NETWORKS
+def test_cdrd_objectives_by_hand(networks: str) -> None:
+    # eval(): fixed BatchNorm (dcgan), so the recomputation sees the same numbers
+    model = _model(disentangle_weight=0.7, networks=networks).eval()
     x_s, x_t, y_s = _batch()
     torch.manual_seed(0)
     closures = _closures(model, x_s, x_t, y_s)
@@ -57,8 +62,9 @@ def test_cdrd_objectives_by_hand() -> None:
     assert closures["generator"]().item() == pytest.approx((adv_g + 0.7 * dis_g).item(), rel=1e-5)
 
 
-def test_weight_sharing_high_level_shared_low_level_per_domain() -> None:
-    model = _model().eval()
+@NETWORKS
+def test_weight_sharing_high_level_shared_low_level_per_domain(networks: str) -> None:
+    model = _model(networks=networks).eval()
     G, D = model.generator, model.discriminator
     assert len(G.heads) == 2 and G.heads[0] is not G.heads[1]
     assert G.heads[0][0].weight.data_ptr() != G.heads[1][0].weight.data_ptr()

@@ -54,9 +54,11 @@ import torch.nn.functional as F
 from tlzoo.core.adversarial import AdversarialMixin
 from tlzoo.errors import TLZooError
 from tlzoo.methods.da.base import SPLIT_NAMES, DomainAdaptationMethod, OptimConfig
+from tlzoo.nn.cdrd_nets import CDRDDigitDiscriminator, CDRDDigitGenerator
 from tlzoo.nn.coupled_gan import CoupledDiscriminator, CoupledEncoder, CoupledGenerator
 from tlzoo.nn.generators import DCGAN_IMAGE_SIZES
 from tlzoo.nn.losses import GANLoss, GANMode, gaussian_kl
+from tlzoo.nn.norm import NormKind
 
 SOURCE, TARGET = 0, 1
 DOMAIN_INDEX = {"source": SOURCE, "target": TARGET}
@@ -75,6 +77,10 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         latent_dim: dimension of z.
         generator_channels: ``b`` of the coupled DCGAN generator.
         discriminator_channels: ``b`` of the coupled DCGAN discriminator.
+        discriminator_norm: normalisation of D_C's convolutions (``batch``, ``instance``, ``none``; ``dcgan``
+            networks only).
+        networks: ``dcgan`` (coupled DCGAN layers, :mod:`tlzoo.nn.coupled_gan`) or ``paper`` (the authors' 28 px
+            digit networks without normalisation, :mod:`tlzoo.nn.cdrd_nets`; ``*_channels`` are then unused).
         disentangle_weight: lambda, the weight of L_dis (paper: 1).
         gan_mode: GAN loss (``vanilla`` = eq. 2 with the non-saturating generator term).
         encoders: E-CDRD (encoders, VAE loss and translations) instead of CDRD.
@@ -94,6 +100,8 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         latent_dim: int = 64,
         generator_channels: int = 32,
         discriminator_channels: int = 32,
+        discriminator_norm: NormKind = "batch",
+        networks: Literal["dcgan", "paper"] = "dcgan",
         disentangle_weight: float = 1.0,
         gan_mode: GANMode = "vanilla",
         encoders: bool = False,
@@ -118,8 +126,13 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         self.use_encoders = encoders
         self.vae_weight, self.kl_weight = vae_weight, kl_weight
         self.discriminator_optim_cfg = discriminator_optim or self.optim_cfg
-        self.generator = CoupledGenerator(latent_dim, num_classes, channels, size, generator_channels)
-        self.discriminator = CoupledDiscriminator(channels, size, discriminator_channels, num_classes)
+        if networks == "paper":
+            self.generator = CDRDDigitGenerator(latent_dim, num_classes, channels, size)
+            self.discriminator = CDRDDigitDiscriminator(channels, size, num_classes)
+        else:
+            self.generator = CoupledGenerator(latent_dim, num_classes, channels, size, generator_channels)
+            self.discriminator = CoupledDiscriminator(channels, size, discriminator_channels, num_classes,
+                                                      norm=discriminator_norm)
         self.encoder = CoupledEncoder(channels, size, discriminator_channels, latent_dim) if encoders else None
         self.feature_dim = self.discriminator.feature_dim
         self.gan = GANLoss(gan_mode)
