@@ -121,3 +121,27 @@ def test_e_cdrd_encoder_learns_from_the_vae_loss_alone() -> None:
     rows = model.image_grid((x_s, y_s))
     assert [n for n, _ in rows] == ["source", "G_S(z, l)", "G_T(z, l)", "source->target"]
     assert all(r.shape == (4, 1, 28, 28) and 0 <= r.min() and r.max() <= 1 for _, r in rows)
+
+
+@pytest.mark.slow
+def test_cdrd_adapts_uci_digits_to_mnist_in_a_short_run() -> None:
+    """cdrd_digits.yaml's settings (coupled DCGAN pair, no normalisation in D), UCI digits -> MNIST (embedded),
+    10 epochs (460 batches): the auxiliary classifier reads target digits far above chance and keeps the source
+    (measured here: target 45.7, source 89.7; the YAML's 30 epochs give 48.8; with BatchNorm in D_C the CLI run
+    was at 31.9 after 10 epochs and fell to 29.2)."""
+    from lightning.pytorch import Trainer, seed_everything
+
+    from tlzoo.data.digits import EmbeddedDigits
+    from tlzoo.methods.da.base import OptimConfig
+
+    seed_everything(0)
+    model = CDRD(10, (1, 28, 28), latent_dim=64, generator_channels=32, discriminator_channels=32,
+                 discriminator_norm="none",
+                 optim=OptimConfig(name="adam", lr=2e-4, betas=(0.5, 0.999), schedule="constant"))
+    trainer = Trainer(max_epochs=10, logger=False, enable_progress_bar=False, enable_checkpointing=False,
+                      enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
+    trainer.fit(model, EmbeddedDigits(source="uci", batch_size=64))
+    result = trainer.test(model, EmbeddedDigits(source="uci", batch_size=500), verbose=False)
+    source, target = result[0]["test/source_acc"], result[1]["test/target_acc"]
+    assert source > 0.85, source
+    assert target > 0.35, target
