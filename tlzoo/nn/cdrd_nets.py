@@ -22,16 +22,17 @@ source, target and synthetic batches, and BatchNorm's running statistics would m
 Code vs. the authors' code: the real/fake head is one logit (their two-way softmax is equivalent), the 5 x 5 to
 12 x 12 upconvolution uses ``output_padding=1`` for TensorFlow's ``SAME`` padding, weights ``N(0, 0.02)`` and
 zero biases as theirs. The modules have the attribute names of :mod:`tlzoo.nn.coupled_gan` (``shared`` /
-``heads``; ``body.low`` / ``body.high``, ``head``, ``aux_head``) and the same methods, so CDRD uses either.
+``heads``; ``body.low`` / ``body.high``, ``head``, ``aux_head``), and the generator inherits the methods of
+:class:`~tlzoo.nn.coupled_gan.CoupledGeneratorBase`, so CDRD uses either family.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from tlzoo.errors import TLZooError
+from tlzoo.nn.coupled_gan import CoupledGeneratorBase, check_domain
 from tlzoo.nn.norm import init_gan_weights
 
 #: LeakyReLU slope of the authors' code (``lrelu(leak=0.25)``).
@@ -46,12 +47,7 @@ def _check_size(image_size: int, who: str) -> None:
                          "set --data.image_size 28 or use --model.init_args.networks dcgan")
 
 
-def _check_domain(domain: int, domains: int) -> None:
-    if not 0 <= domain < domains:
-        raise ValueError(f"domain must be in [0, {domains}), got {domain}")
-
-
-class CDRDDigitGenerator(nn.Module):
+class CDRDDigitGenerator(CoupledGeneratorBase):
     """``x_d = G_d(G_C(z, l))`` with the authors' digit layers (module docstring): four shared upconvolutions
     ``1 -> 2 -> 5 -> 12 -> 25`` and one per-domain ``4x4`` upconvolution to ``28x28``.
 
@@ -80,23 +76,6 @@ class CDRDDigitGenerator(nn.Module):
             nn.Sequential(nn.ConvTranspose2d(128, out_channels, 4, stride=1), nn.Tanh()) for _ in range(domains))
         init_gan_weights(self)
 
-    def common(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """``G_C(z, l)``: the shared ``25x25x128`` feature map."""
-        z = z.flatten(1)
-        if self.num_classes > 0:
-            if labels is None:
-                raise ValueError(f"this generator is conditional (num_classes={self.num_classes}); pass labels")
-            z = torch.cat([z, F.one_hot(labels.long(), self.num_classes).to(z.dtype)], dim=1)
-        return self.shared(z[:, :, None, None])
-
-    def render(self, h: torch.Tensor, domain: int) -> torch.Tensor:
-        """``G_d(h)``: the image of domain ``d`` from the shared feature map."""
-        _check_domain(domain, self.domains)
-        return self.heads[domain](h)
-
-    def forward(self, z: torch.Tensor, labels: torch.Tensor | None, domain: int) -> torch.Tensor:
-        return self.render(self.common(z, labels), domain)
-
 
 class _DigitBody(nn.Module):
     """``D_C(D_d(x))`` up to the 500-d embedding: a per-domain ``5x5`` convolution, then shared LeNet layers."""
@@ -113,7 +92,7 @@ class _DigitBody(nn.Module):
             nn.Linear(500, embedding))
 
     def forward(self, x: torch.Tensor, domain: int) -> torch.Tensor:
-        _check_domain(domain, self.domains)
+        check_domain(domain, self.domains)
         return self.high(self.low[domain](x))
 
 

@@ -31,12 +31,41 @@ from tlzoo.nn.norm import NormKind, conv_bias, init_gan_weights, norm_layer
 from tlzoo.nn.vae_parts import GaussianHead
 
 
-def _check_domain(domain: int, domains: int) -> None:
+def check_domain(domain: int, domains: int) -> None:
     if not 0 <= domain < domains:
         raise ValueError(f"domain must be in [0, {domains}), got {domain}")
 
 
-class CoupledGenerator(nn.Module):
+class CoupledGeneratorBase(nn.Module):
+    """What every coupled generator does with its ``shared`` layers (``G_C``) and per-domain ``heads`` (``G_d``):
+    conditioning on a one-hot attribute, rendering per domain. Subclasses build ``shared`` and ``heads`` and set
+    ``latent_dim``, ``num_classes`` and ``domains``."""
+
+    shared: nn.Module
+    heads: nn.ModuleList
+    latent_dim: int
+    num_classes: int
+    domains: int
+
+    def common(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """``G_C(z, l)``: the shared feature map."""
+        z = z.flatten(1)
+        if self.num_classes > 0:
+            if labels is None:
+                raise ValueError(f"this CoupledGenerator is conditional (num_classes={self.num_classes}); pass labels")
+            z = torch.cat([z, F.one_hot(labels.long(), self.num_classes).to(z.dtype)], dim=1)
+        return self.shared(z[:, :, None, None])
+
+    def render(self, h: torch.Tensor, domain: int) -> torch.Tensor:
+        """``G_d(h)``: the image of domain ``d`` from a shared feature map."""
+        check_domain(domain, self.domains)
+        return self.heads[domain](h)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None, domain: int) -> torch.Tensor:
+        return self.render(self.common(z, labels), domain)
+
+
+class CoupledGenerator(CoupledGeneratorBase):
     """``x_d = G_d(G_C(z, l))``: shared high-level layers, one output layer per domain.
 
     Args:
@@ -66,23 +95,6 @@ class CoupledGenerator(nn.Module):
             for _ in range(domains))
         init_gan_weights(self)
 
-    def common(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """``G_C(z, l)``: the shared feature map."""
-        z = z.flatten(1)
-        if self.num_classes > 0:
-            if labels is None:
-                raise ValueError(f"this CoupledGenerator is conditional (num_classes={self.num_classes}); pass labels")
-            z = torch.cat([z, F.one_hot(labels.long(), self.num_classes).to(z.dtype)], dim=1)
-        return self.shared(z[:, :, None, None])
-
-    def render(self, h: torch.Tensor, domain: int) -> torch.Tensor:
-        """``G_d(h)``: the image of domain ``d`` from a shared feature map."""
-        _check_domain(domain, self.domains)
-        return self.heads[domain](h)
-
-    def forward(self, z: torch.Tensor, labels: torch.Tensor | None, domain: int) -> torch.Tensor:
-        return self.render(self.common(z, labels), domain)
-
 
 class _CoupledBody(nn.Module):
     """``E_C(E_d(x))`` / ``D_C(D_d(x))`` up to the flattened features (shared by the encoder and discriminator)."""
@@ -107,7 +119,7 @@ class _CoupledBody(nn.Module):
         self.feature_dim = width * seed * seed
 
     def forward(self, x: torch.Tensor, domain: int) -> torch.Tensor:
-        _check_domain(domain, self.domains)
+        check_domain(domain, self.domains)
         return self.high(self.low[domain](x))
 
 
