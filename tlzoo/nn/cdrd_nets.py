@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from tlzoo.errors import TLZooError
-from tlzoo.nn.coupled_gan import CoupledGeneratorBase, check_domain
+from tlzoo.nn.coupled_gan import CoupledDiscriminatorBase, CoupledGeneratorBase, check_domain
 from tlzoo.nn.norm import init_gan_weights
 
 #: LeakyReLU slope of the authors' code (``lrelu(leak=0.25)``).
@@ -96,7 +96,7 @@ class _DigitBody(nn.Module):
         return self.high(self.low[domain](x))
 
 
-class CDRDDigitDiscriminator(nn.Module):
+class CDRDDigitDiscriminator(CoupledDiscriminatorBase):
     """``D_C(D_d(x))`` with the authors' digit layers (module docstring) and two heads on the 500-d embedding:
     the real/fake logit and the auxiliary classifier's class logits.
 
@@ -113,16 +113,5 @@ class CDRDDigitDiscriminator(nn.Module):
         super().__init__()
         _check_size(image_size, "CDRDDigitDiscriminator")
         self.body = _DigitBody(in_channels, domains, embedding)
-        self.feature_dim = embedding
-        self.head = nn.Linear(embedding, 1)
-        self.aux_head = nn.Linear(embedding, num_classes)
+        self.attach_heads(embedding, num_classes)
         init_gan_weights(self)
-
-    def features(self, x: torch.Tensor, domain: int) -> torch.Tensor:
-        """The embedding ``D_C``'s heads see, ``(N, 500)``."""
-        return self.body(x, domain)
-
-    def forward(self, x: torch.Tensor, domain: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(real/fake logit (N,), class logits (N, num_classes))``."""
-        h = self.features(x, domain)
-        return self.head(h).squeeze(1), self.aux_head(h)

@@ -123,7 +123,30 @@ class _CoupledBody(nn.Module):
         return self.high(self.low[domain](x))
 
 
-class CoupledDiscriminator(nn.Module):
+class CoupledDiscriminatorBase(nn.Module):
+    """What every coupled discriminator does: a ``body(x, domain)`` (``D_C(D_d(x))``) read by two linear heads,
+    the real/fake logit and the auxiliary classifier's class logits. Subclasses build ``body`` and call
+    :meth:`attach_heads`."""
+
+    body: nn.Module
+
+    def attach_heads(self, feature_dim: int, num_classes: int) -> None:
+        """The real/fake head ``head`` and the auxiliary classifier ``aux_head`` on ``feature_dim`` features."""
+        self.feature_dim = feature_dim
+        self.head = nn.Linear(feature_dim, 1)
+        self.aux_head = nn.Linear(feature_dim, num_classes)
+
+    def features(self, x: torch.Tensor, domain: int) -> torch.Tensor:
+        """The shared features ``D_C``'s heads see, ``(N, feature_dim)``."""
+        return self.body(x, domain)
+
+    def forward(self, x: torch.Tensor, domain: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(real/fake logit (N,), class logits (N, num_classes))``."""
+        h = self.features(x, domain)
+        return self.head(h).squeeze(1), self.aux_head(h)
+
+
+class CoupledDiscriminator(CoupledDiscriminatorBase):
     """``D_C(D_d(x))`` with two heads: the real/fake logit and the auxiliary classifier's class logits.
 
     Args:
@@ -139,19 +162,8 @@ class CoupledDiscriminator(nn.Module):
                  domains: int = 2, norm: NormKind = "batch") -> None:
         super().__init__()
         self.body = _CoupledBody(in_channels, image_size, base_channels, domains, norm, "CoupledDiscriminator")
-        self.feature_dim = self.body.feature_dim
-        self.head = nn.Linear(self.feature_dim, 1)
-        self.aux_head = nn.Linear(self.feature_dim, num_classes)
+        self.attach_heads(self.body.feature_dim, num_classes)
         init_gan_weights(self)
-
-    def features(self, x: torch.Tensor, domain: int) -> torch.Tensor:
-        """The shared features ``D_C``'s heads see, ``(N, feature_dim)``."""
-        return self.body(x, domain)
-
-    def forward(self, x: torch.Tensor, domain: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(real/fake logit (N,), class logits (N, num_classes))``."""
-        h = self.features(x, domain)
-        return self.head(h).squeeze(1), self.aux_head(h)
 
 
 class CoupledEncoder(nn.Module):
