@@ -41,7 +41,7 @@ def _bce(logits: torch.Tensor, label: float) -> torch.Tensor:
 
 @NETWORKS
 def test_cdrd_objectives_by_hand(networks: str) -> None:
-    # eval(): fixed BatchNorm (dcgan), so the recomputation sees the same numbers
+    # eval(): fixed BatchNorm (the DCGAN generator's), so the recomputation sees the same numbers
     model = _model(disentangle_weight=0.7, networks=networks).eval()
     x_s, x_t, y_s = _batch()
     torch.manual_seed(0)

@@ -38,9 +38,13 @@ Code vs. paper: ``generator.shared`` = G_C, ``generator.heads[0 / 1]`` = G_S / G
 ``disentangle_weight`` = lambda (paper: 1), ``l^_T`` = the target attribute the auxiliary classifier
 predicts (the target has no labels; our choice for the reconstruction's attribute).
 
-Deviations: DCGAN layers sized for 28 / 32 px digits (not the paper's exact layer sizes), the vanilla
-non-saturating generator loss (``gan_mode``), and the pixel mean squared error for
-``||Phi(X) - Phi(X~)||^2`` (the paper's ``Phi`` is a perceptual feature map).
+Networks: ``networks="paper"`` builds the 28 px digit networks of the authors' released code
+(:mod:`tlzoo.nn.cdrd_nets`); ``"dcgan"`` the zoo's coupled DCGAN layers for 16-64 px. The YAMLs use no
+normalisation in the discriminator: the auxiliary classifier that labels target images reads D_C, which sees real
+and synthetic batches of both domains, and BatchNorm's running statistics would mix them
+(docs/cross_domain_disentanglement.md measures the cost). Deviations: the vanilla non-saturating generator loss
+(``gan_mode``), and the pixel mean squared error for ``||Phi(X) - Phi(X~)||^2`` (the paper's ``Phi`` is a
+perceptual feature map).
 """
 
 from __future__ import annotations
@@ -77,8 +81,9 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         latent_dim: dimension of z.
         generator_channels: ``b`` of the coupled DCGAN generator.
         discriminator_channels: ``b`` of the coupled DCGAN discriminator.
-        discriminator_norm: normalisation of D_C's convolutions (``batch``, ``instance``, ``none``; ``dcgan``
-            networks only).
+        discriminator_norm: normalisation of D_C's convolutions for ``dcgan`` networks (``batch``, ``instance``,
+            ``none``; unused by the ``paper`` networks, which have none). Use ``none`` (both YAMLs do); ``batch``
+            stays the default so that checkpoints and run configs written before this option still load.
         networks: ``dcgan`` (coupled DCGAN layers, :mod:`tlzoo.nn.coupled_gan`) or ``paper`` (the authors' 28 px
             digit networks without normalisation, :mod:`tlzoo.nn.cdrd_nets`; ``*_channels`` are then unused).
         disentangle_weight: lambda, the weight of L_dis (paper: 1).
