@@ -6,7 +6,8 @@ batch is normalised with its own statistics; at evaluation a BatchNorm layer use
 over all of those batches, which match none of them. This script evaluates the held-out source and target images
 of a checkpoint (``val/source_acc``, ``val/target_acc`` as logged) and again after recomputing the running
 statistics from that domain's real *training* images only (the labelled source split, the unlabelled target
-adaptation split), through that domain's branch (AdaBN's recipe, Li et al. 2016).
+adaptation split, shuffled, batches of 64), through that domain's branch (AdaBN's recipe, Li et al. 2016;
+:func:`tlzoo.nn.adabn.adapt_batchnorm`).
 A checkpoint without BatchNorm in ``D_C`` (``networks: paper`` or ``discriminator_norm: none``) gives the same
 numbers twice.
 
@@ -19,45 +20,26 @@ Prints one JSON line.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
+import sys
+from pathlib import Path
 
 import torch
-from torch.utils.data import Dataset
 
 from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.data.usps_mnist import USPSMNIST
 from tlzoo.export import load_method
 from tlzoo.methods.disentangle.cdrd import SOURCE, TARGET
+from tlzoo.nn.adabn import adapt_batchnorm, batchnorm_state, load_batchnorm_state
 
-
-def _images(dataset: Dataset) -> torch.Tensor:
-    items = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
-    return torch.stack([item[0] if isinstance(item, tuple | list) else item for item in items])
-
-
-def _stack(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
-    pairs = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
-    return torch.stack([x for x, _ in pairs]), torch.as_tensor([int(y) for _, y in pairs])
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import stack_dataset  # noqa: E402
 
 
 @torch.no_grad()
 def _accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, domain: int) -> float:
     logits = torch.cat([model.discriminator(x[i:i + 256], domain)[1] for i in range(0, len(x), 256)])
     return float((logits.argmax(1) == y).float().mean())
-
-
-@torch.no_grad()
-def _recompute_statistics(model: torch.nn.Module, x: torch.Tensor, domain: int, batch: int = 64) -> None:
-    """Running statistics of every BatchNorm in D from ``x`` through ``domain``'s branch (a cumulative average)."""
-    norms = [m for m in model.discriminator.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None
-    model.discriminator.train()
-    for i in range(0, len(x), batch):
-        model.discriminator(x[i:i + batch], domain)
-    model.discriminator.eval()
 
 
 def main() -> None:
@@ -74,14 +56,17 @@ def main() -> None:
     else:
         data = EmbeddedDigits(source=args.source or "uci")
     data.setup("fit")
-    (xs, ys), (xt, yt) = _stack(data.source_val), _stack(data.target_test)
+    (xs, ys), (xt, yt) = stack_dataset(data.source_val), stack_dataset(data.target_test)
     result = {"ckpt": args.ckpt, "source_acc": _accuracy(model, xs, ys, SOURCE),
               "target_acc": _accuracy(model, xt, yt, TARGET)}
-    trained = copy.deepcopy(model.discriminator.state_dict())
+    trained = batchnorm_state(model.discriminator)
     for name, train, x, y, domain in (("source", data.source_train, xs, ys, SOURCE),
                                       ("target", data.target_train, xt, yt, TARGET)):
-        model.discriminator.load_state_dict(trained)
-        _recompute_statistics(model, _images(train), domain)
+        load_batchnorm_state(model.discriminator, trained)
+        images = stack_dataset(train)[0]
+        shuffled = images[torch.randperm(len(images), generator=torch.Generator().manual_seed(0))]
+        adapt_batchnorm(model.discriminator, shuffled.split(64),
+                        forward=lambda d, batch, domain=domain: d(batch, domain))
         result[f"{name}_acc_own_statistics"] = _accuracy(model, x, y, domain)
     print(json.dumps(result))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import torch
@@ -30,6 +31,9 @@ from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.export import load_method
 from tlzoo.methods.disentangle.cdrd import SOURCE, TARGET
 from tlzoo.metrics.judge import load_judge
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import stack_dataset  # noqa: E402
 
 
 def _accuracy(judge: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
@@ -58,8 +62,7 @@ def main() -> None:
               "source_sample_acc": _accuracy(judge, fake_s, labels)}
     data = EmbeddedDigits(source=args.source)
     data.setup("fit")
-    x = torch.stack([data.source_val[i][0] for i in range(len(data.source_val))])
-    y = torch.as_tensor([int(data.source_val[i][1]) for i in range(len(data.source_val))])
+    x, y = stack_dataset(data.source_val)
     result["identity_acc"] = _accuracy(judge, x, y)
     if model.encoder is not None:
         result["translation_label_preservation"] = _accuracy(judge, model.translate(x, y, SOURCE, TARGET), y)

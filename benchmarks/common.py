@@ -66,3 +66,15 @@ def save(results: dict[str, Any], name: str) -> Path:
     path = out / f"{name}.json"
     path.write_text(json.dumps(results, indent=2))
     return path
+
+
+def stack_dataset(dataset: Any) -> tuple[Any, Any]:
+    """``(images (N, C, H, W), labels (N,) or None)`` of a map-style dataset whose items are ``(x, y)`` pairs or
+    bare images (an unlabelled split), read item by item."""
+    import torch
+
+    items = [dataset[i] for i in range(len(dataset))]
+    if not isinstance(items[0], tuple | list):
+        return torch.stack(items), None
+    return torch.stack([item[0] for item in items]), torch.as_tensor([int(item[1]) for item in items])
+
