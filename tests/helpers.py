@@ -38,3 +38,18 @@ def run_cli_subprocess(args: list[str], timeout: float = 300) -> subprocess.Comp
     """Run the installed console script in a fresh process (for exit codes and tracebacks)."""
     return subprocess.run([sys.executable, "-m", "tlzoo.cli", *args], capture_output=True, text=True,
                           timeout=timeout)
+
+
+def fit_and_test_uci_to_mnist(model, epochs: int) -> tuple[float, float]:  # noqa: ANN001 (a LightningModule)
+    """Train ``model`` on the embedded UCI digits -> MNIST task for ``epochs`` epochs (batches of 64, no
+    validation, nothing written), then test it; returns ``(test/source_acc, test/target_acc)``."""
+    from lightning.pytorch import Trainer
+
+    from tlzoo.data.digits import EmbeddedDigits
+
+    trainer = Trainer(max_epochs=epochs, logger=False, enable_progress_bar=False, enable_checkpointing=False,
+                      enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
+    trainer.fit(model, EmbeddedDigits(source="uci", batch_size=64))
+    result = trainer.test(model, EmbeddedDigits(source="uci", batch_size=500), verbose=False)
+    return result[0]["test/source_acc"], result[1]["test/target_acc"]
+

@@ -129,19 +129,15 @@ def test_cdrd_adapts_uci_digits_to_mnist_in_a_short_run() -> None:
     10 epochs (460 batches): the auxiliary classifier reads target digits far above chance and keeps the source
     (measured here: target 45.7, source 89.7; the YAML's 30 epochs give 48.8; with BatchNorm in D_C the CLI run
     was at 31.9 after 10 epochs and fell to 29.2)."""
-    from lightning.pytorch import Trainer, seed_everything
+    from lightning.pytorch import seed_everything
 
-    from tlzoo.data.digits import EmbeddedDigits
+    from tests.helpers import fit_and_test_uci_to_mnist
     from tlzoo.methods.da.base import OptimConfig
 
     seed_everything(0)
     model = CDRD(10, (1, 28, 28), latent_dim=64, generator_channels=32, discriminator_channels=32,
                  discriminator_norm="none",
                  optim=OptimConfig(name="adam", lr=2e-4, betas=(0.5, 0.999), schedule="constant"))
-    trainer = Trainer(max_epochs=10, logger=False, enable_progress_bar=False, enable_checkpointing=False,
-                      enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
-    trainer.fit(model, EmbeddedDigits(source="uci", batch_size=64))
-    result = trainer.test(model, EmbeddedDigits(source="uci", batch_size=500), verbose=False)
-    source, target = result[0]["test/source_acc"], result[1]["test/target_acc"]
+    source, target = fit_and_test_uci_to_mnist(model, epochs=10)
     assert source > 0.85, source
     assert target > 0.35, target

@@ -8,7 +8,7 @@ import math
 
 import pytest
 import torch
-from lightning.pytorch import Trainer, seed_everything
+from lightning.pytorch import seed_everything
 
 from tlzoo.errors import TLZooError
 from tlzoo.methods.da.base import OptimConfig
@@ -114,15 +114,11 @@ def test_parts_players_and_translation_shapes() -> None:
 def test_ufdn_beats_chance_on_target_after_a_short_run() -> None:
     """UCI digits -> MNIST (embedded, no download), 3 epochs (~140 batches): target accuracy far above chance
     (10%). Source-only training of the same encoder reaches ~60% after a full run (docs/results.md)."""
-    from tlzoo.data.digits import EmbeddedDigits
+    from tests.helpers import fit_and_test_uci_to_mnist
 
     seed_everything(0)
     model = UFDN(10, (1, 28, 28), latent_dim=32, decoder_channels=8, latent_discriminator_hidden=(64,),
                  optim=OptimConfig(name="adam", lr=5e-4, betas=(0.5, 0.999), schedule="constant"))
-    trainer = Trainer(max_epochs=3, logger=False, enable_progress_bar=False, enable_checkpointing=False,
-                      enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
-    trainer.fit(model, EmbeddedDigits(source="uci", batch_size=64))
-    result = trainer.test(model, EmbeddedDigits(source="uci", batch_size=500), verbose=False)
-    source, target = result[0]["test/source_acc"], result[1]["test/target_acc"]
+    source, target = fit_and_test_uci_to_mnist(model, epochs=3)
     assert source > 0.8, source
     assert target > 0.3, target
