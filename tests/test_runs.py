@@ -42,6 +42,10 @@ def test_printed_test_command_keeps_command_line_overrides() -> None:
     assert "mnist->uci" in out  # the run's direction, not the YAML's uci->mnist
     metrics = json.loads((Path(args[2]).parent / "test_metrics.json").read_text())
     assert 0.0 <= metrics["metrics"]["test/target_acc"] <= 1.0 and metrics["ckpt_path"] == args[-1]
+    # the evaluation's config lands beside the run's own, named after the stage, and no other folder appears
+    assert (Path(args[2]).parent / "test_config.yaml").is_file()
+    run = Path(args[2]).resolve().parent
+    assert not [str(p) for p in Path(".").rglob("*config.yaml") if p.resolve().parent != run]
 
 
 def test_resume_continues_the_same_run_folder_wandb_run_and_best_record(tmp_path: Path) -> None:

@@ -78,9 +78,9 @@ class SaveConfigWithRun(SaveConfigCallback):
     def save_config(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
         if not trainer.is_global_zero:
             return
-        folder = run_dir(trainer)
+        folder = run_folder(trainer, self.config.get("ckpt_path"))
         folder.mkdir(parents=True, exist_ok=True)
-        prefix = "" if stage == "fit" else f"{stage}_"
+        prefix = "" if stage == "fit" else f"{getattr(stage, 'value', stage)}_"  # TrainerFn.TESTING -> "test_"
         self.parser.save(self.config, folder / f"{prefix}config.yaml", overwrite=True, multifile=False,
                          **KEEP_NONE)
         protocol = getattr(trainer.datamodule, "protocol", "")

@@ -8,11 +8,12 @@ from lightning.pytorch import Trainer
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 
 
-def run_folder(trainer: Trainer) -> Path:
+def run_folder(trainer: Trainer, ckpt_path: str | Path | None = None) -> Path:
     """The folder of this run.
 
     ``test`` / ``validate`` / ``predict`` of a ``--ckpt_path`` inside a run's ``checkpoints/``: that training
-    run's folder. Otherwise the parent of the checkpoint callback's ``dirpath`` (``<run>/checkpoints``);
+    run's folder (``ckpt_path`` names the checkpoint before Lightning has set ``trainer.ckpt_path``, which it does
+    only after the ``setup`` hooks). Otherwise the parent of the checkpoint callback's ``dirpath`` (``<run>/checkpoints``);
     before that is known, ``<save_dir>/<name>/<version>`` of a logger such as W&B (where Lightning will put
     the checkpoints); else the logger's folder (what ``trainer.log_dir`` says); else
     ``trainer.default_root_dir``.
@@ -20,7 +21,7 @@ def run_folder(trainer: Trainer) -> Path:
     Safe to call on one process only: unlike ``trainer.log_dir`` it does not broadcast (which would hang a
     DDP run when only rank 0 asks).
     """
-    tested = getattr(trainer, "ckpt_path", None)
+    tested = ckpt_path or getattr(trainer, "ckpt_path", None)
     if trainer.state.fn != "fit" and tested and Path(tested).parent.name == "checkpoints":
         return Path(tested).parent.parent  # evaluating a checkpoint: its own run's folder
     ckpt = trainer.checkpoint_callback
