@@ -12,10 +12,10 @@ def run_folder(trainer: Trainer, ckpt_path: str | Path | None = None) -> Path:
     """The folder of this run.
 
     ``test`` / ``validate`` / ``predict`` of a ``--ckpt_path`` inside a run's ``checkpoints/``: that training
-    run's folder (``ckpt_path`` names the checkpoint before Lightning has set ``trainer.ckpt_path``, which it does
-    only after the ``setup`` hooks). Otherwise the parent of the checkpoint callback's ``dirpath`` (``<run>/checkpoints``);
-    before that is known, ``<save_dir>/<name>/<version>`` of a logger such as W&B (where Lightning will put
-    the checkpoints); else the logger's folder (what ``trainer.log_dir`` says); else
+    run's folder (``ckpt_path`` names the checkpoint before Lightning has set ``trainer.ckpt_path``, which it
+    does only after the ``setup`` hooks). Otherwise the parent of the checkpoint callback's ``dirpath``
+    (``<run>/checkpoints``); before that is known, ``<save_dir>/<name>/<version>`` of a logger such as W&B
+    (where Lightning will put the checkpoints); else the logger's folder (what ``trainer.log_dir`` says); else
     ``trainer.default_root_dir``.
 
     Safe to call on one process only: unlike ``trainer.log_dir`` it does not broadcast (which would hang a
