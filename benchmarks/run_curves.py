@@ -1,7 +1,7 @@
 """Summarise a folder of tlzoo runs as a markdown table: how far each trained, its validation curve, and the
 figures each selection rule gives (best, last, source-selected; the held-out test figure where ``tlzoo test`` ran).
 
-    python benchmarks/run_curves.py RUNS_DIR [--metric val/target_acc] [--points 8]
+    python benchmarks/run_curves.py RUNS_DIR [--metric val/target_acc] [--points 8] [--json curves.json]
 
 Each run is a folder holding ``history.csv`` anywhere under ``RUNS_DIR/<name>/``, as ``--trainer.default_root_dir
 RUNS_DIR/<name>`` leaves it (``tlzoo/<id>/`` with the W&B logger, ``version_<N>/`` without a logger). The metric is
@@ -26,6 +26,16 @@ def validation_rows(history: Path) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(f) if any(row.get(k) for k in CANDIDATES)]
 
 
+def curves(run: Path) -> dict[str, object]:
+    """Every validation column of the run as ``[[epoch, value], ...]``, and its test figures if any."""
+    rows = validation_rows(run / "history.csv")
+    columns = sorted({k for r in rows for k, v in r.items() if k.startswith("val/") and v})
+    out: dict[str, object] = {k: [[int(r["epoch"]), float(r[k])] for r in rows if r.get(k)] for k in columns}
+    if (run / "test_metrics.json").is_file():
+        out["test"] = json.loads((run / "test_metrics.json").read_text())["metrics"]
+    return out
+
+
 def summarise(run: Path, root: Path, metric: str | None, points: int) -> dict[str, str]:
     """One table row for the run folder ``run`` (holding ``history.csv``), named after its first folder under
     ``root``."""
@@ -38,6 +48,9 @@ def summarise(run: Path, root: Path, metric: str | None, points: int) -> dict[st
                 "curve": "no validation"}
     key = metric or next(k for k in CANDIDATES if rows[0].get(k))
     values = [(int(r["epoch"]), float(r[key])) for r in rows if r.get(key)]
+    if not values:
+        return {"run": name, "epochs": str(int(last_row["epoch"]) + 1), "steps": last_row["step"],
+                "curve": f"no {key}"}
     best_epoch, best = max(values, key=lambda v: v[1])
     stride = max(1, len(values) // points)
     curve = ", ".join(f"{e}: {100 * v:.1f}" for e, v in values[::stride])
@@ -60,7 +73,11 @@ def main() -> None:
     p.add_argument("--metric", default=None, help="validation column to report (default: the first logged of "
                    + ", ".join(CANDIDATES) + ")")
     p.add_argument("--points", type=int, default=8, help="how many points of each curve to print")
+    p.add_argument("--json", type=Path, default=None, help="also write every run's whole validation curves here")
     args = p.parse_args()
+    if args.json is not None:
+        args.json.write_text(json.dumps({h.parent.relative_to(args.runs).parts[0]: curves(h.parent)
+                                         for h in sorted(args.runs.rglob("history.csv"))}, indent=1) + "\n")
     table = [summarise(h.parent, args.runs, args.metric, args.points) for h in sorted(args.runs.rglob("history.csv"))]
     columns = ["run", "metric", "epochs", "steps", "best", "last", "source-selected", "test (last ckpt)", "curve"]
     print("| " + " | ".join(columns) + " |")
