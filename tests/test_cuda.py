@@ -7,6 +7,7 @@ import pytest
 import torch
 from lightning.pytorch import Trainer, seed_everything
 
+from tests.contracts.test_adversarial import CASES, WARMUP  # every family's adversarial methods
 from tlzoo.data.digits import EmbeddedDigits
 from tlzoo.methods import CVAE, DANN, DDC, DSN, DeepCORAL, SourceOnly
 
@@ -38,9 +39,6 @@ def test_gradient_reversal_under_autocast() -> None:
         y = grad_reverse(torch.nn.functional.linear(x, torch.ones(4, 8, device="cuda")), 0.5)
     y.float().sum().backward()
     torch.testing.assert_close(x.grad, torch.full_like(x, -0.5 * 4))
-
-
-from tests.contracts.test_adversarial import CASES, WARMUP  # noqa: E402  (every family's adversarial methods)
 
 
 @pytest.mark.parametrize("precision", ["16-mixed", "bf16-mixed"])
