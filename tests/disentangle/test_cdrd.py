@@ -62,6 +62,48 @@ def test_cdrd_objectives_by_hand(networks: str) -> None:
     assert closures["generator"]().item() == pytest.approx((adv_g + 0.7 * dis_g).item(), rel=1e-5)
 
 
+def test_generator_disentangle_weight_applies_to_g_only() -> None:
+    """The authors' code leaves G half of D's classification weight: ``generator_disentangle_weight``."""
+    x_s, x_t, y_s = _batch()
+    steps = {}
+    for lam_g in (None, 0.35):
+        model = _model(disentangle_weight=0.7, generator_disentangle_weight=lam_g, networks="paper")
+        torch.manual_seed(0)
+        model.load_state_dict(_model(networks="paper").state_dict())  # the same weights both times
+        torch.manual_seed(0)
+        closures = _closures(model, x_s, x_t, y_s)
+        steps[lam_g] = (closures["discriminator"]().item(), closures["generator"]().item())
+    torch.manual_seed(0)
+    z, lab = torch.randn(4, 8), torch.randint(0, 10, (4,))
+    D, G = model.discriminator, model.generator
+    (fs, fcs), (ft, fct) = D(G(z, lab, 0), 0), D(G(z, lab, 1), 1)
+    dis_g = (F.cross_entropy(fcs, lab) + F.cross_entropy(fct, lab)).item()
+    assert steps[0.35][0] == pytest.approx(steps[None][0], rel=1e-6)  # D's objective unchanged
+    assert steps[None][1] - steps[0.35][1] == pytest.approx((0.7 - 0.35) * dis_g, rel=1e-4)
+
+
+def test_epoch_codes_are_reused_within_an_epoch_and_redrawn_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``code_refresh="epoch"``: one ``(z, l~)`` batch per epoch (the authors' ``main.py``), drawn from the run
+    seed and the epoch alone, so a run resumed mid-epoch draws the same codes."""
+    monkeypatch.setenv("PL_GLOBAL_SEED", "3")
+    x = torch.zeros(4, 1, 28, 28)
+    model = _model(code_refresh="epoch")
+    epoch = {"now": 0}
+    monkeypatch.setattr(CDRD, "current_epoch", property(lambda self: epoch["now"]))
+    first = model._codes(4, x)
+    again = model._codes(4, x)
+    assert torch.equal(first[0], again[0]) and torch.equal(first[1], again[1])
+    model.on_train_epoch_start()
+    epoch["now"] = 1
+    second = model._codes(4, x)
+    assert not torch.equal(first[0], second[0])
+    resumed = _model(code_refresh="epoch")  # a fresh module in the same epoch: the same codes
+    assert torch.equal(resumed._codes(4, x)[0], second[0])
+    assert not torch.equal(_model()._codes(4, x)[0], _model()._codes(4, x)[0])  # "step": new codes each time
+    with pytest.raises(TLZooError, match="code_refresh"):
+        _model(code_refresh="batch")
+
+
 @NETWORKS
 def test_weight_sharing_high_level_shared_low_level_per_domain(networks: str) -> None:
     model = _model(networks=networks).eval()

@@ -49,6 +49,7 @@ perceptual feature map).
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -87,6 +88,12 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         networks: ``dcgan`` (coupled DCGAN layers, :mod:`tlzoo.nn.coupled_gan`) or ``paper`` (the authors' 28 px
             digit networks without normalisation, :mod:`tlzoo.nn.cdrd_nets`; ``*_channels`` are then unused).
         disentangle_weight: lambda, the weight of L_dis (paper: 1).
+        generator_disentangle_weight: lambda in G's objective (default: ``disentangle_weight``). The authors' code
+            averages each domain's classification terms over real and synthetic batches, which leaves G with
+            half of D's weight: 0.5 reproduces it.
+        code_refresh: ``step`` draws new ``(z, l~)`` for every batch; ``epoch`` draws one batch of them at the
+            start of each epoch and reuses it for all of its steps, as the authors' ``main.py`` does (seeded by
+            the run seed and the epoch, so a resumed run draws the same codes).
         gan_mode: GAN loss (``vanilla`` = eq. 2 with the non-saturating generator term).
         encoders: E-CDRD (encoders, VAE loss and translations) instead of CDRD.
         vae_weight: weight of the reconstruction term of L_vae (E-CDRD).
@@ -108,6 +115,8 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         discriminator_norm: NormKind = "batch",
         networks: Literal["dcgan", "paper"] = "dcgan",
         disentangle_weight: float = 1.0,
+        generator_disentangle_weight: float | None = None,
+        code_refresh: Literal["step", "epoch"] = "step",
         gan_mode: GANMode = "vanilla",
         encoders: bool = False,
         vae_weight: float = 1.0,
@@ -128,6 +137,12 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         channels, size = shape[0], shape[1]
         self.latent_dim = latent_dim
         self.disentangle_weight = disentangle_weight
+        self.generator_disentangle_weight = (disentangle_weight if generator_disentangle_weight is None
+                                             else generator_disentangle_weight)
+        if code_refresh not in ("step", "epoch"):
+            raise TLZooError(f"code_refresh must be 'step' or 'epoch', got {code_refresh!r}")
+        self.code_refresh = code_refresh
+        self._epoch_codes: tuple[torch.Tensor, torch.Tensor] | None = None
         self.use_encoders = encoders
         self.vae_weight, self.kl_weight = vae_weight, kl_weight
         self.discriminator_optim_cfg = discriminator_optim or self.optim_cfg
@@ -205,14 +220,28 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
         return {"discriminator": (list(self.discriminator.parameters()), self.discriminator_optim_cfg),
                 "generator": (generator, self.optim_cfg)}
 
+    def on_train_epoch_start(self) -> None:
+        self._epoch_codes = None  # code_refresh="epoch": drawn again by the epoch's first step
+
+    def _codes(self, n: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(z, l~)`` for a batch of ``n``: fresh ones, or the epoch's (``code_refresh="epoch"``)."""
+        if self.code_refresh == "step":
+            return (torch.randn(n, self.latent_dim, device=like.device, dtype=like.dtype),
+                    torch.randint(0, self.num_classes, (n,), device=like.device))
+        if self._epoch_codes is None or len(self._epoch_codes[0]) < n:
+            seed = int(os.environ.get("PL_GLOBAL_SEED", 0)) * 100_003 + self.current_epoch
+            g = torch.Generator().manual_seed(seed)
+            self._epoch_codes = (torch.randn(n, self.latent_dim, generator=g).to(like.device, like.dtype),
+                                 torch.randint(0, self.num_classes, (n,), generator=g).to(like.device))
+        z, labels = self._epoch_codes
+        return z[:n], labels[:n]
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         x_s, y_s = batch["source"]
         x_t = batch["target"]
-        n = len(x_s)
-        z = torch.randn(n, self.latent_dim, device=x_s.device, dtype=x_s.dtype)
-        l_tilde = torch.randint(0, self.num_classes, (n,), device=x_s.device)
+        z, l_tilde = self._codes(len(x_s), x_s)
         fake_s, fake_t = self.generate(z, l_tilde)  # one generator pass serves both steps
-        lam = self.disentangle_weight
+        lam, lam_g = self.disentangle_weight, self.generator_disentangle_weight
         logs: dict[str, torch.Tensor] = {}
 
         # E-CDRD: encode, reconstruct through the own domain, translate (from a detached z)
@@ -265,7 +294,7 @@ class CDRD(AdversarialMixin, DomainAdaptationMethod):
                 adv = adv + self.gan.generator_loss(logit)
                 dis = dis + F.cross_entropy(cls, labels)
             logs["train/g_adv_loss"], logs["train/g_dis_loss"] = adv.detach(), dis.detach()
-            return adv + lam * dis + vae
+            return adv + lam_g * dis + vae
 
         logs["train/g_loss"] = self.player_step("generator", g_loss)
         self.log_train(logs, prog_bar=False)
