@@ -44,7 +44,9 @@ normalisation in the discriminator: the auxiliary classifier that labels target 
 and synthetic batches of both domains, and BatchNorm's running statistics would mix them
 (docs/cross_domain_disentanglement.md measures the cost). Deviations: the vanilla non-saturating generator loss
 (``gan_mode``), and the pixel mean squared error for ``||Phi(X) - Phi(X~)||^2`` (the paper's ``Phi`` is a
-perceptual feature map).
+perceptual feature map). Two details of the authors' released code (github.com/ycliu93/CDRD) that the equations
+do not state are options: ``generator_disentangle_weight`` (their G has half of D's classification weight) and
+``code_refresh="epoch"`` (one ``(z, l~)`` batch per epoch); ``cdrd_usps_mnist.yaml`` sets both.
 """
 
 from __future__ import annotations
