@@ -46,7 +46,7 @@ and synthetic batches of both domains, and BatchNorm's running statistics would 
 (``gan_mode``), and the pixel mean squared error for ``||Phi(X) - Phi(X~)||^2`` (the paper's ``Phi`` is a
 perceptual feature map). Two details of the authors' released code (github.com/ycliu93/CDRD) that the equations
 do not state are options: ``generator_disentangle_weight`` (their G has half of D's classification weight) and
-``code_refresh="epoch"`` (one ``(z, l~)`` batch per epoch); ``cdrd_usps_mnist.yaml`` sets both.
+``code_refresh="epoch"`` (one ``(z, l~)`` batch per epoch); the YAMLs set neither (measured in the docs).
 """
 
 from __future__ import annotations
