@@ -12,58 +12,59 @@ the first of ``val/target_acc`` (adaptation) and ``val/cluster_acc`` (InfoGAN) t
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from pathlib import Path
+
+from tlzoo.callbacks.history import read_history
 
 CANDIDATES = ("val/target_acc", "val/cluster_acc")
 TEST_OF = {"val/target_acc": "test/target_acc", "val/cluster_acc": "test/cluster_acc"}
 
 
-def validation_rows(history: Path) -> list[dict[str, str]]:
-    """The rows of ``history.csv`` that carry validation figures, in order."""
-    with history.open() as f:
-        return [row for row in csv.DictReader(f) if any(row.get(k) for k in CANDIDATES)]
+def validation_rows(history: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows of a run's history that carry validation figures, in order."""
+    return [row for row in history if any(row.get(k) for k in CANDIDATES)]
+
+
+def read_test_metrics(run: Path) -> dict[str, float] | None:
+    """What ``tlzoo test`` wrote into the run folder, if it ran."""
+    path = run / "test_metrics.json"
+    return json.loads(path.read_text())["metrics"] if path.is_file() else None
 
 
 def curves(run: Path) -> dict[str, object]:
     """Every validation column of the run as ``[[epoch, value], ...]``, and its test figures if any."""
-    rows = validation_rows(run / "history.csv")
+    rows = validation_rows(read_history(run / "history.csv"))
     columns = sorted({k for r in rows for k, v in r.items() if k.startswith("val/") and v})
     out: dict[str, object] = {k: [[int(r["epoch"]), float(r[k])] for r in rows if r.get(k)] for k in columns}
-    if (run / "test_metrics.json").is_file():
-        out["test"] = json.loads((run / "test_metrics.json").read_text())["metrics"]
+    test = read_test_metrics(run)
+    if test is not None:
+        out["test"] = test
     return out
 
 
 def summarise(run: Path, root: Path, metric: str | None, points: int) -> dict[str, str]:
     """One table row for the run folder ``run`` (holding ``history.csv``), named after its first folder under
     ``root``."""
-    rows = validation_rows(run / "history.csv")
-    with (run / "history.csv").open() as f:
-        last_row = list(csv.DictReader(f))[-1]
-    name = run.relative_to(root).parts[0]
-    if not rows:
-        return {"run": name, "epochs": str(int(last_row["epoch"]) + 1), "steps": last_row["step"],
-                "curve": "no validation"}
-    key = metric or next(k for k in CANDIDATES if rows[0].get(k))
-    values = [(int(r["epoch"]), float(r[key])) for r in rows if r.get(key)]
+    history = read_history(run / "history.csv")
+    rows = validation_rows(history)
+    head = {"run": run.relative_to(root).parts[0], "epochs": str(int(history[-1]["epoch"]) + 1),
+            "steps": history[-1]["step"]}
+    key = metric or next((k for k in CANDIDATES if rows and rows[0].get(k)), None)
+    values = [(int(r["epoch"]), float(r[key])) for r in rows if r.get(key)] if key else []
     if not values:
-        return {"run": name, "epochs": str(int(last_row["epoch"]) + 1), "steps": last_row["step"],
-                "curve": f"no {key}"}
+        return {**head, "curve": f"no {key}" if rows else "no validation"}
     best_epoch, best = max(values, key=lambda v: v[1])
     stride = max(1, len(values) // points)
     curve = ", ".join(f"{e}: {100 * v:.1f}" for e, v in values[::stride])
-    out = {"run": name, "metric": key, "epochs": str(int(last_row["epoch"]) + 1), "steps": last_row["step"],
-           "best": f"{100 * best:.1f} (ep {best_epoch})", "last": f"{100 * values[-1][1]:.1f}", "curve": curve}
+    out = {**head, "metric": key, "best": f"{100 * best:.1f} (ep {best_epoch})", "last": f"{100 * values[-1][1]:.1f}",
+           "curve": curve}
     if rows[0].get("val/source_acc"):
         chosen = max(rows, key=lambda r: float(r["val/source_acc"]) if r.get("val/source_acc") else -1.0)
         out["source-selected"] = f"{100 * float(chosen[key]):.1f} (ep {chosen['epoch']})"
-    test = run / "test_metrics.json"
-    if test.is_file():
-        figure = json.loads(test.read_text())["metrics"].get(TEST_OF.get(key, ""))
-        if figure is not None:
-            out["test (last ckpt)"] = f"{100 * figure:.1f}"
+    figure = (read_test_metrics(run) or {}).get(TEST_OF.get(key, ""))
+    if figure is not None:
+        out["test (last ckpt)"] = f"{100 * figure:.1f}"
     return out
 
 
