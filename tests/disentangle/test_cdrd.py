@@ -76,7 +76,7 @@ def test_generator_disentangle_weight_applies_to_g_only() -> None:
     torch.manual_seed(0)
     z, lab = torch.randn(4, 8), torch.randint(0, 10, (4,))
     D, G = model.discriminator, model.generator
-    (fs, fcs), (ft, fct) = D(G(z, lab, 0), 0), D(G(z, lab, 1), 1)
+    (_, fcs), (_, fct) = D(G(z, lab, 0), 0), D(G(z, lab, 1), 1)
     dis_g = (F.cross_entropy(fcs, lab) + F.cross_entropy(fct, lab)).item()
     assert steps[0.35][0] == pytest.approx(steps[None][0], rel=1e-6)  # D's objective unchanged
     assert steps[None][1] - steps[0.35][1] == pytest.approx((0.7 - 0.35) * dis_g, rel=1e-4)
